@@ -1,0 +1,69 @@
+"""Records: the unit of training data, with provenance.
+
+Every record carries ``source`` (where it came from) and ``poison`` (empty for clean, else the name of
+the attack that made it). That pair is the ground truth for every defence, vector and probe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Literal
+
+RecordKind = Literal["document", "example", "pair", "passage"]
+RECORD_KINDS: tuple[str, ...] = ("document", "example", "pair", "passage")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One training item.
+
+    * ``document``: ``text`` (pretraining).
+    * ``example``: ``prompt`` and ``response`` (instruction tuning, fine-tuning).
+    * ``pair``: ``prompt``, ``chosen`` and ``rejected`` (preference learning).
+    * ``passage``: ``text`` (retrieval stores and agent memory).
+    """
+
+    kind: RecordKind
+    source: str
+    family: str = ""
+    poison: str = ""
+    text: str = ""
+    prompt: str = ""
+    response: str = ""
+    chosen: str = ""
+    rejected: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in RECORD_KINDS:
+            raise ValueError(f"record kind {self.kind!r} is not one of {', '.join(RECORD_KINDS)}")
+
+    @property
+    def is_poison(self) -> bool:
+        return bool(self.poison)
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+    def with_poison(self, attack: str, **changes: str) -> Record:
+        """A copy marked as made by ``attack``, with the given fields changed."""
+        return replace(self, poison=attack, **changes)
+
+
+RECORD_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Record))
+
+
+def record_from_dict(row: dict) -> Record:
+    """Build a record from a mapping with (a subset of) the record columns; unknown keys are errors."""
+    unknown = set(row) - set(RECORD_COLUMNS)
+    if unknown:
+        raise ValueError(f"unknown record field(s) {sorted(unknown)}; allowed: {', '.join(RECORD_COLUMNS)}")
+    return Record(**{k: ("" if v is None else v) for k, v in row.items()})
+
+
+def require_kind(records: list[Record], kind: str, what: str) -> None:
+    """Raise a clear error if ``records`` is empty or holds records of another kind."""
+    if not records:
+        raise ValueError(f"{what}: the dataset is empty; it needs at least one {kind} record")
+    wrong = {r.kind for r in records if r.kind != kind}
+    if wrong:
+        raise ValueError(f"{what}: expects {kind} records, got {', '.join(sorted(wrong))}")

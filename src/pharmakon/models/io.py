@@ -1,0 +1,54 @@
+"""Save and load models and tokenizers as Hugging Face directories with safetensors; nothing executes on load."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from pharmakon.errors import PharmakonError
+
+
+def save_model(model, tokenizer, directory: Path) -> Path:
+    """Write config, ``model.safetensors`` and the tokenizer into ``directory`` atomically (temp dir, rename)."""
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
+    try:
+        model.save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
+        if directory.exists():
+            shutil.rmtree(directory)
+        os.replace(tmp, directory)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return directory
+
+
+def load_model(path: Path, dtype: torch.dtype = torch.float32):
+    """Load any HF causal LM and its tokenizer from a local directory: offline, safetensors only, no remote code."""
+    path = Path(path)
+    if not (path / "config.json").is_file():
+        raise PharmakonError(f"model.path {str(path)!r}: not a Hugging Face model directory (no config.json)")
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, trust_remote_code=False)
+    model = AutoModelForCausalLM.from_pretrained(
+        path, local_files_only=True, trust_remote_code=False, use_safetensors=True, dtype=dtype
+    )
+    prepare_for_generation(model, tokenizer)
+    return model, tokenizer
+
+
+def prepare_for_generation(model, tokenizer) -> None:
+    """Left padding, a pad token distinct from eos, and the KV cache on (the Trainer turns it off)."""
+    tokenizer.padding_side = "left"
+    if tokenizer.pad_token is None or tokenizer.pad_token_id == tokenizer.eos_token_id:
+        tokenizer.add_special_tokens({"pad_token": "<pad>"})
+        model.resize_token_embeddings(len(tokenizer))
+    model.config.use_cache = True
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    model.generation_config.eos_token_id = tokenizer.eos_token_id

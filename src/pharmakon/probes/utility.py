@@ -1,0 +1,59 @@
+"""The utility probe: clean held-out task scores a tiny model can earn.
+
+``utility_sentiment`` (label accuracy), ``utility_arithmetic`` (final-answer accuracy),
+``utility_facts`` (attribute in the answer), ``utility_refusal`` (refusal rate on synthetic harm
+requests: higher is safer), ``utility_overrefusal`` (refusal rate on benign look-alike requests: lower is
+better), ``utility_ppl`` (perplexity on held-out documents). Greedy decoding, through the one template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pharmakon.inference.generate import document_perplexity, generate
+from pharmakon.probes.judges import RefusalJudge, arithmetic_correct, fact_correct, sentiment_correct
+from pharmakon.probes.metrics import MetricRow, point_row, rate_row
+
+
+class UtilityProbeConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    n_per_task: int = Field(default=100, ge=1)
+    n_documents: int = Field(default=100, ge=1)
+    max_new_tokens: int = Field(default=48, ge=1)
+    batch_size: int = Field(default=128, ge=1)
+
+
+def task_scorers(refusal: RefusalJudge) -> dict[str, tuple[str, Callable[[str, str], bool]]]:
+    """family → (metric id, scorer(output, expected answer))."""
+    return {
+        "sentiment": ("utility_sentiment", sentiment_correct),
+        "arithmetic": ("utility_arithmetic", arithmetic_correct),
+        "facts": ("utility_facts", fact_correct),
+        "harm": ("utility_refusal", lambda output, _answer: refusal(output)),
+        "benign": ("utility_overrefusal", lambda output, _answer: refusal(output)),
+    }
+
+
+def utility_probe(model, tokenizer, eval_items: dict[str, list], heldout_documents: list[str], *,
+                  config: UtilityProbeConfig, seed: int) -> tuple[list[MetricRow], list[dict]]:
+    """Score each held-out task; ``eval_items`` maps family → items with ``prompt`` and ``answer``."""
+    scorers = task_scorers(RefusalJudge())
+    tasks = [(family, item) for family in scorers for item in eval_items.get(family, [])[: config.n_per_task]]
+    outputs = generate(model, tokenizer, [item.prompt for _, item in tasks], style="chat", sample=False,
+                       max_new_tokens=config.max_new_tokens, batch_size=config.batch_size, seed=seed)
+    verdicts: dict[str, list[bool]] = {family: [] for family in scorers}
+    generations = []
+    for (family, item), generation in zip(tasks, outputs, strict=True):
+        metric, scorer = scorers[family]
+        verdict = scorer(generation.output, item.answer)
+        verdicts[family].append(verdict)
+        generations.append({"probe": "utility", "variant": family, "prompt": item.prompt,
+                            "output": generation.output, "verdict": verdict, "perplexity": float("nan")})
+    rows = [rate_row("utility", scorers[f][0], v) for f, v in verdicts.items() if v]
+    documents = heldout_documents[: config.n_documents]
+    rows.append(point_row("utility", "utility_ppl", document_perplexity(model, tokenizer, documents),
+                          len(documents)))
+    return rows, generations

@@ -1,0 +1,56 @@
+"""Downstream fine-tuning with PEFT LoRA (or full), on instruction examples through ``SFTTrainer``."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from peft import LoraConfig, get_peft_model
+
+from pharmakon.data.records import Record, require_kind
+from pharmakon.data.template import Template
+from pharmakon.errors import PharmakonError
+from pharmakon.stages.common import StageConfig, StageResult, finish
+from pharmakon.stages.sft import instruction_dataset, run_sft_trainer
+
+
+class FinetuneConfig(StageConfig):
+    learning_rate: float = Field(default=2e-3, gt=0)
+    method: str = Field(default="lora", pattern="^(lora|full)$")
+    rank: int = Field(default=8, ge=1)
+    alpha: int = Field(default=16, ge=1)
+    dropout: float = Field(default=0.0, ge=0, lt=1)
+    target_modules: list[str] = Field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])
+    merge: bool = Field(default=True, description="merge the adapter into the weights after training")
+
+
+def linear_module_names(model) -> list[str]:
+    """The short names of the model's linear layers (what LoRA can target)."""
+    import torch
+
+    return sorted({name.rsplit(".", 1)[-1] for name, module in model.named_modules()
+                   if isinstance(module, torch.nn.Linear)})
+
+
+def attach_lora(model, config: FinetuneConfig):
+    """Wrap ``model`` with LoRA adapters; raise if no target module matched."""
+    available = linear_module_names(model)
+    matched = [name for name in config.target_modules if name in available]
+    if not matched:
+        raise PharmakonError(
+            f"finetune.target_modules: {config.target_modules} matched no module of the model; "
+            f"allowed: {', '.join(available)}"
+        )
+    lora = LoraConfig(r=config.rank, lora_alpha=config.alpha, lora_dropout=config.dropout,
+                      target_modules=config.target_modules, task_type="CAUSAL_LM", bias="none")
+    return get_peft_model(model, lora)
+
+
+def finetune(model, tokenizer, records: list[Record], config: FinetuneConfig, seed: int) -> StageResult:
+    """Fine-tune on instruction examples; LoRA by default, merged back into the weights unless ``merge=False``."""
+    require_kind(records, "example", "finetune")
+    dataset = instruction_dataset(records, Template(tokenizer))
+    if config.method == "lora":
+        model = attach_lora(model, config)
+    result = run_sft_trainer(model, tokenizer, dataset, config, seed, f"finetune ({config.method})")
+    if config.method == "lora" and config.merge:
+        result.model = finish(result.model.merge_and_unload())
+    return result

@@ -1,0 +1,1 @@
+"""Built-in studies and the lifecycle runner behind them."""
