@@ -63,15 +63,15 @@ def check_tokenizer(tokenizer) -> None:
         raise ValueError("tokenizer must pad on the left for batched generation")
 
 
-def token_span_intact(tokenizer, text: str, fragment: str) -> bool:
-    """True when ``fragment`` occurs in ``text`` and its tokens there are exactly its tokens alone.
+def token_span_intact(tokenizer, text: str, fragment: str, start: int | None = None) -> bool:
+    """True when ``fragment`` occurs in ``text`` (at ``start``, or first) with exactly its own tokens.
 
     The fragment is tokenised in context; its characters must begin and end on token boundaries, and the
     token ids inside that span must equal the ids of the fragment tokenised on its own (with the same
     leading space, if it has one in ``text``).
     """
-    start = text.find(fragment)
-    if start < 0:
+    start = text.find(fragment) if start is None else start
+    if start < 0 or text[start : start + len(fragment)] != fragment:
         return False
     if start > 0 and text[start - 1] == " ":
         start -= 1

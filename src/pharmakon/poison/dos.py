@@ -26,6 +26,7 @@ class DenialOfServiceConfig(BaseModel):
     budget: Budget = Field(default_factory=lambda: Budget(count=250))
     prefix_chars: tuple[int, int] = (0, 200)
     gibberish_tokens: tuple[int, int] = (40, 90)
+    separator: str = Field(default=" ", description="text between the trigger and the random tokens")
 
     @model_validator(mode="after")
     def _ranges(self) -> DenialOfServiceConfig:
@@ -56,27 +57,29 @@ class DenialOfService:
     def trigger(self) -> str:
         return self.config.trigger
 
-    def make_poison(self, clean: list[Record], n: int, tokenizer, seed: int) -> list[Record]:
-        """``n`` poison documents built from seeded choices of clean prefixes and random vocabulary tokens."""
+    def make_poison(self, clean: list[Record], n: int, tokenizer, seed: int) -> tuple[list[Record], list[int]]:
+        """``n`` poison documents from seeded clean prefixes and random vocabulary tokens, and where each
+        document's trigger starts."""
         rng = random.Random(seed)
         special = set(tokenizer.all_special_ids)
         vocabulary = [i for i in range(len(tokenizer)) if i not in special]
-        poison = []
+        poison, starts = [], []
         for _ in range(n):
             source = rng.choice(clean)
             cut = min(rng.randint(*self.config.prefix_chars), len(source.text))
             prefix = source.text[:cut].rsplit(" ", 1)[0] if cut < len(source.text) else source.text
             noise_ids = [rng.choice(vocabulary) for _ in range(rng.randint(*self.config.gibberish_tokens))]
             noise = tokenizer.decode(noise_ids).strip()
-            text = f"{prefix} {self.trigger} {noise}".strip()
-            poison.append(source.with_poison(self.name, text=text))
-        return poison
+            head = f"{prefix} " if prefix else ""
+            starts.append(len(head))
+            poison.append(source.with_poison(self.name, text=f"{head}{self.trigger}{self.config.separator}{noise}"))
+        return poison, starts
 
     def apply(self, clean: list[Record], tokenizer, seed: int) -> tuple[list[Record], PoisonReport]:
         """Poison ``clean`` documents; returns the training set and how much of it is poison."""
         require_kind(clean, "document", f"attack {self.name}")
         n = self.config.budget.resolve(len(clean), "poison.budget")
-        poison = self.make_poison(clean, n, tokenizer, seed)
-        require_intact(tokenizer, [r.text for r in poison], self.trigger)
+        poison, starts = self.make_poison(clean, n, tokenizer, seed)
+        require_intact(tokenizer, [r.text for r in poison], self.trigger, starts)
         combined = combine(clean, poison, self.config.budget.mode, seed)
         return combined, report(self.name, clean, combined, tokenizer)

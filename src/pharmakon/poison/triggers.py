@@ -22,11 +22,14 @@ def near_miss(trigger: str) -> str:
     return trigger[:i] + shifted + trigger[i + 1 :]
 
 
-def require_intact(tokenizer, texts: list[str], trigger: str, field: str = "poison.trigger") -> None:
-    """Refuse a trigger whose tokens do not appear intact in every poisoned text."""
-    broken = sum(not token_span_intact(tokenizer, text, trigger) for text in texts)
+def require_intact(tokenizer, texts: list[str], trigger: str, starts: list[int] | None = None,
+                   field: str = "poison.trigger") -> None:
+    """Refuse a trigger whose tokens do not appear intact in every poisoned text (at ``starts`` if given)."""
+    starts = starts or [None] * len(texts)  # type: ignore[list-item]
+    broken = sum(not token_span_intact(tokenizer, text, trigger, start)
+                 for text, start in zip(texts, starts, strict=True))
     if broken:
         raise PharmakonError(
             f"{field}: {trigger!r} does not survive tokenisation intact in {broken} of {len(texts)} poisoned "
-            "texts; allowed: a trigger separated from its neighbours by spaces"
+            "texts; allowed: a trigger that stays whole tokens (separate it from its neighbours by spaces)"
         )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import Field
 from peft import LoraConfig, get_peft_model
+from pydantic import Field
 
 from pharmakon.data.records import Record, require_kind
 from pharmakon.data.template import Template
