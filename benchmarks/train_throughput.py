@@ -2,9 +2,8 @@
 
 Both sides train the ``small`` tiny Llama from the same initialisation (same seed) on the same packed
 blocks (``pack_documents``: our loop packs them itself, the Trainer gets them as an ``input_ids``/``labels``
-dataset),
-with bf16 autocast on CPU, the same learning rate, batch size, block length, AdamW betas and weight decay,
-cosine schedule with the same warm-up, gradient clipping at 1.0, and the same torch thread count. The
+dataset), with bf16 autocast on CPU, the same learning rate, batch size, block length, AdamW betas and
+weight decay, cosine schedule with the same warm-up, gradient clipping at 1.0, the same torch threads. The
 Trainer keeps its own default optimiser implementation (fused AdamW) - we don't handicap the baseline.
 ``--no-trainer-bf16`` runs the Trainer in fp32 instead (not the like-for-like comparison; for reference).
 

@@ -45,7 +45,8 @@ def generate(
     """Generate for every prompt, in batches of similar length; results come back in prompt order."""
     template = Template(tokenizer)
     texts = [template.prompt(p, style) for p in prompts]
-    tokenizer.padding_side = "left"
+    if tokenizer.padding_side != "left":
+        raise ValueError("generation needs a tokenizer that pads on the left (see models.prepare_for_generation)")
     lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=True)["input_ids"]]
     order = sorted(range(len(texts)), key=lambda i: lengths[i])
     results: list[Generation | None] = [None] * len(texts)

@@ -97,7 +97,7 @@ class LifecycleConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = "quickstart"
-    seed: int = 0
+    seed: int = Field(default=0, ge=0)
     world: WorldConfig = Field(default_factory=WorldConfig)
     model: str = "micro"
     vocab_size: int = Field(default=2048, ge=300)
