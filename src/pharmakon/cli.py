@@ -56,8 +56,9 @@ def run(
         frame = run_lifecycle(config, out, Console(stderr=True), materials)
     except PharmakonError as exc:
         fail(str(exc))
+    wide = Console(width=max(console.width, 110))  # the tables stay whole when output is not a terminal
     for table in summary_tables(frame):
-        console.print(table)
+        wide.print(table)
     console.print(f"results: {out / 'results.parquet'}\ngenerations: {out / 'generations.parquet'}")
 
 
