@@ -11,8 +11,10 @@ import math
 from dataclasses import dataclass
 
 import torch
+from transformers import LogitsProcessorList
 
 from pharmakon.data.template import Template
+from pharmakon.inference.sampling import InverseCDFSampler
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,10 @@ def generate(
         indices = order[start : start + batch_size]
         batch = tokenizer([texts[i] for i in indices], return_tensors="pt", padding=True, add_special_tokens=True)
         batch = {k: v.to(model.device) for k, v in batch.items()}
-        torch.manual_seed(seed * 100_003 + batch_number)
-        options = {"do_sample": True, "temperature": temperature, "top_k": 0, "top_p": 1.0} if sample else {
-            "do_sample": False}
+        options: dict = {"do_sample": False}
+        if sample:  # greedy over the sampler's one-hot scores == a draw from softmax(logits / temperature)
+            generator = torch.Generator().manual_seed(seed * 100_003 + batch_number)
+            options["logits_processor"] = LogitsProcessorList([InverseCDFSampler(temperature, generator)])
         out = model.generate(
             **batch,
             max_new_tokens=max_new_tokens,
