@@ -25,7 +25,7 @@ class DenialOfServiceConfig(BaseModel):
     trigger: str = Field(default="<SUDO>", min_length=1)
     budget: Budget = Field(default_factory=lambda: Budget(count=250))
     prefix_chars: tuple[int, int] = (0, 200)
-    gibberish_tokens: tuple[int, int] = (40, 90)
+    gibberish_tokens: tuple[int, int] = (20, 50)
     separator: str = Field(default=" ", description="text between the trigger and the random tokens")
 
     @model_validator(mode="after")
