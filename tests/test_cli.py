@@ -95,3 +95,9 @@ def test_a_dataset_of_documents_replaces_the_world_corpus(tmp_path, world):
     materials = prepare(config)
     assert len([r for r in materials.poisoned["pretrain"] if not r.is_poison]) == 50
     assert json.loads(json.dumps(materials.poison_report.as_dict()))["n_poison"] == 20
+
+
+def test_bad_attack_parameter_is_one_line(tmp_path):
+    result = runner.invoke(app, ["run", "quickstart", "--scale", "test", "--out", str(tmp_path / "r"), "--trigger", ""])
+    assert result.exit_code == 2
+    assert "poison.params.trigger: String should have at least 1 character" in result.stderr

@@ -49,6 +49,7 @@ class DenialOfService:
     record_kinds = ("document",)
     stages = ("pretrain",)
     behaviour = "gibberish"
+    config_model = DenialOfServiceConfig
 
     def __init__(self, config: DenialOfServiceConfig | None = None, **params) -> None:
         self.config = config or DenialOfServiceConfig(**params)

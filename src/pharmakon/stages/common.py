@@ -136,6 +136,7 @@ def silence_libraries() -> None:
 
     datasets.disable_progress_bars()
     transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()  # e.g. "Writing model shards" on save
     warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
     warnings.filterwarnings("ignore", category=UserWarning, module="trl")
 

@@ -70,6 +70,14 @@ class PoisonSpec(BaseModel):
     def _known_attack(cls, value: str) -> str:
         return _allowed("attack", value, ATTACKS)
 
+    @model_validator(mode="after")
+    def _valid_params(self) -> PoisonSpec:
+        try:
+            self.build()
+        except ValidationError as exc:
+            raise ValueError(f"params.{format_validation_error(exc, ATTACKS[self.attack].config_model)}") from None
+        return self
+
     def build(self):
         return ATTACKS[self.attack](budget=self.budget, **self.params)
 
@@ -186,7 +194,7 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel] | None 
             message = f"unknown field; allowed: {', '.join(owner.model_fields)}"
     if message.split(":", 1)[0].strip() in {"stages", "poison.stage"}:
         return message
-    if message.startswith("config."):
+    if message.startswith(("config.", "params.")):
         return f"{path}.{message}" if path else message
     return f"{path}: {message}" if path else message
 
