@@ -113,7 +113,7 @@ def list_registered(
         if what in (None, section):
             console.print(f"[bold]{section}[/]")
             for name, line in entries.items():
-                console.print(f"  {name:<10} {line}", highlight=False)
+                console.print(f"  {name:<10} {line}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:
