@@ -15,9 +15,6 @@ from pharmakon.errors import PharmakonError
 
 def save_model(model, tokenizer, directory: Path) -> Path:
     """Write config, ``model.safetensors`` and the tokenizer into ``directory`` atomically (temp dir, rename)."""
-    from transformers.utils import logging
-
-    logging.disable_progress_bar()
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
