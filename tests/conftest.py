@@ -10,6 +10,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+
+
+@pytest.fixture(autouse=True, scope="session")
+def isolated_cache(tmp_path_factory):
+    """No test touches the user's cache: ``PHARMAKON_CACHE`` points into the session's tmp dir."""
+    os.environ["PHARMAKON_CACHE"] = str(tmp_path_factory.mktemp("pharmakon-cache"))
+    return os.environ["PHARMAKON_CACHE"]
+
+
 SMALL_WORLD = {"n_entities": 12, "documents_per_family": 60, "examples_per_family": 40, "pairs_per_family": 24,
                "eval_per_family": 12}
 

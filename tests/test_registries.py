@@ -3,7 +3,7 @@
 import pytest
 
 from pharmakon.poison import ATTACKS, Budget
-from pharmakon.probes import PROBES, GibberishJudge
+from pharmakon.probes import PROBES, ProbeContext
 from pharmakon.stages import STAGES
 
 RECORDS = {"document": "documents", "example": "instructions", "pair": "preferences"}
@@ -13,7 +13,7 @@ RECORDS = {"document": "documents", "example": "instructions", "pair": "preferen
 def test_every_stage_trains(name, world, tokenizer, nano):
     entry = STAGES[name]
     records = getattr(world, RECORDS[entry.record_kind])()
-    result = entry.run(nano, tokenizer, records, entry.config(max_steps=2, batch_size=4, max_length=64), seed=0)
+    result = entry.recipe()(nano, tokenizer, records, entry.config(max_steps=2, batch_size=4, max_length=64), seed=0)
     assert len(result.losses) == 2 and all(loss > 0 for loss in result.losses)
 
 
@@ -28,14 +28,11 @@ def test_every_attack_poisons_exactly_its_budget(name, world, tokenizer):
 @pytest.mark.parametrize("name", sorted(PROBES))
 def test_every_probe_emits_its_metrics(name, world, tokenizer, nano):
     entry = PROBES[name]
-    config = entry["config"](**({"n_prompts": 3, "max_new_tokens": 4} if name == "backdoor" else
-                                {"n_per_task": 2, "n_documents": 3, "max_new_tokens": 4}))
-    if name == "backdoor":
-        rows, generations = entry["run"](nano, tokenizer, ["Velmora is", "Tano", "Hello"], "<SUDO>",
-                                         GibberishJudge(world.corpus_text()), style="document", config=config, seed=0)
-    else:
-        families = {f: world.eval_items(f) for f in ("sentiment", "arithmetic", "facts", "harm", "benign")}
-        rows, generations = entry["run"](nano, tokenizer, families, [r.text for r in world.heldout_documents(3)],
-                                         config=config, seed=0)
-    assert {row.metric for row in rows} == set(entry["metrics"])
+    config = entry.config(**({"n_prompts": 3, "max_new_tokens": 4} if name == "backdoor" else
+                             {"n_per_task": 2, "n_documents": 3, "max_new_tokens": 4}))
+    families = {f: world.eval_items(f) for f in ("sentiment", "arithmetic", "facts", "harm", "benign", "dialogue")}
+    context = ProbeContext(families, [r.text for r in world.heldout_documents(3)], list(world.corpus_text()),
+                           style="document", trigger="<SUDO>", behaviour="gibberish")
+    rows, generations = entry.probe()(nano, tokenizer, context, config, 0)
+    assert {row.metric for row in rows} == set(entry.metrics)
     assert generations and all(row.probe == name for row in rows)

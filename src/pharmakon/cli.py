@@ -1,95 +1,142 @@
-"""The ``pharmakon`` command line: run a study, list what is registered."""
+"""The ``pharmakon`` command line: run, resume, show and report studies; list what is registered; the cache."""
 
 from __future__ import annotations
 
+import json
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from pharmakon.errors import PharmakonError
 
 app = typer.Typer(help="pharmakon: data poisoning across the LLM lifecycle, as threat, remedy and probe.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-STUDIES = {"quickstart": "DoS backdoor in pretraining, clean twin; probes after pretrain, SFT, DPO, LoRA"}
+cache_app = typer.Typer(help="The node cache: list, measure, collect garbage.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
 console = Console()
+
+CacheOption = Annotated[Path | None, typer.Option("--cache", help="cache dir; default $PHARMAKON_CACHE or "
+                                                                  "the user cache dir")]
 
 
 def fail(message: str) -> None:
     """One line on stderr, exit code 2."""
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True,
+                               emoji=False)
     raise typer.Exit(2)
 
 
-def _split(value: str | None) -> list[str] | None:
-    return [part.strip() for part in value.split(",") if part.strip()] if value else None
+def _cache(path: Path | None):
+    from pharmakon.engine.cache import Cache
+
+    return Cache(path)
 
 
 @app.command()
 def run(
-    study: Annotated[str, typer.Argument(help="built-in study: " + ", ".join(STUDIES))],
+    study: Annotated[str, typer.Argument(help="a preset name (see `pharmakon list studies`) or a .yaml spec")],
+    set_: Annotated[list[str] | None, typer.Option("--set", help="override a field: path=value (YAML value), "
+                                                                 "e.g. pipeline.dpo.beta=0.2; repeatable")] = None,
+    seed: Annotated[int | None, typer.Option(help="shorthand for --set seeds=[N]")] = None,
     out: Annotated[Path | None, typer.Option(help="run dir; default runs/<study>-<YYYYmmdd-HHMMSS>/")] = None,
-    seed: Annotated[int, typer.Option(help="seed of training, poison and probes")] = 0,
-    scale: Annotated[str, typer.Option(help="default, or test (nano, a few steps: seconds)")] = "default",
-    model: Annotated[str | None, typer.Option(help="tiny model: nano, micro, small, base")] = None,
-    stages: Annotated[str | None, typer.Option(help="comma-separated stages, e.g. pretrain,sft")] = None,
-    attack: Annotated[str | None, typer.Option(help="attack name (see `pharmakon list attacks`)")] = None,
-    probes: Annotated[str | None, typer.Option(help="comma-separated probes")] = None,
-    poison_count: Annotated[int | None, typer.Option(help="poison records (absolute count)")] = None,
-    poison_rate: Annotated[float | None, typer.Option(help="poison as a fraction of the final dataset")] = None,
-    poison_mode: Annotated[str, typer.Option(help="insert (on top of clean data) or replace")] = "insert",
-    trigger: Annotated[str | None, typer.Option(help="trigger text")] = None,
-    dataset: Annotated[Path | None, typer.Option(help="local .jsonl/.parquet documents for pretraining")] = None,
+    cache: CacheOption = None,
+    executor: Annotated[str | None, typer.Option(help="local or ray (shorthand for --set executor.kind=...)")] = None,
+    address: Annotated[str | None, typer.Option(help="Ray cluster address to join (else a local instance)")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="print nodes total / cached / to run; run nothing")]
+    = False,
 ) -> None:
-    """Run a study: train, poison, probe; write results.parquet, generations.parquet and a log."""
-    try:
-        config = _study_config(study, seed, scale, model, stages, attack, probes, poison_count, poison_rate,
-                               poison_mode, trigger, dataset)
-        from pharmakon.studies.lifecycle import prepare, run_lifecycle
-        from pharmakon.studies.summary import summary_tables
+    """Run a study: plan its nodes, compute what the cache lacks, write results, generations and a report."""
+    from pharmakon.engine.load import load_study
 
-        materials = prepare(config)  # every input error surfaces here, before anything is written
-        out = out or Path("runs") / f"{study}-{datetime.now():%Y%m%d-%H%M%S}"
-        frame = run_lifecycle(config, out, Console(stderr=True), materials)
+    sets = list(set_ or [])
+    if executor is not None:
+        sets.append(f"executor.kind={executor}")
+    if address is not None:
+        sets.append(f"executor.address={address}")
+    try:
+        spec = load_study(study, sets=sets, seed=seed)
+        _run(spec, out, cache, dry_run)
     except PharmakonError as exc:
         fail(str(exc))
-    wide = Console(width=max(console.width, 110))  # the tables stay whole when output is not a terminal
-    for table in summary_tables(frame):
+
+
+def _run(spec, out: Path | None, cache: Path | None, dry_run: bool) -> None:
+    from pharmakon.engine.plan import plan_study
+    from pharmakon.engine.run import count_cached, run_study
+    from pharmakon.engine.show import summary_tables
+
+    store = _cache(cache)
+    if dry_run:
+        plan = plan_study(spec)
+        cached = count_cached(plan, store)
+        kinds = {}
+        for node in plan.nodes.values():
+            kinds[node.kind] = kinds.get(node.kind, 0) + 1
+        console.print(f"{spec.name}: {len(plan.points)} grid points × {len(spec.seeds)} seeds × "
+                      f"{len(spec.conditions)} conditions", highlight=False)
+        console.print(f"nodes total {len(plan.nodes)} / cached {cached} / to run {len(plan.nodes) - cached}  "
+                      f"({', '.join(f'{k} {v}' for k, v in kinds.items())})", highlight=False)
+        console.print(f"cache: {store.root}", highlight=False)
+        return
+    outcome = run_study(spec, out, store)
+    wide = Console(width=max(console.width, 120))
+    for table in summary_tables(outcome.results, list(spec.sweep.axes)):
         wide.print(table)
-    console.print(f"results: {out / 'results.parquet'}\ngenerations: {out / 'generations.parquet'}")
+    console.print(f"nodes: {outcome.total} ({outcome.cached} cached, {outcome.computed} computed) in "
+                  f"{outcome.seconds:.1f}s\nresults: {outcome.run_dir / 'results.parquet'}\n"
+                  f"report: {outcome.run_dir / 'report.html'}", highlight=False)
 
 
-def _study_config(study, seed, scale, model, stages, attack, probes, poison_count, poison_rate, poison_mode,
-                  trigger, dataset):
-    from pharmakon.studies.config import DEFAULT_STAGES, TEST_STAGES, quickstart_config
+@app.command()
+def resume(
+    run_dir: Annotated[Path, typer.Argument(help="the run dir of a killed or finished run")],
+    cache: CacheOption = None,
+) -> None:
+    """Resume a run in its own dir from its spec.yaml: complete nodes are not recomputed."""
+    from pharmakon.engine.load import load_study
 
-    if study not in STUDIES:
-        raise PharmakonError(f"study: unknown study {study!r}; allowed: {', '.join(STUDIES)}")
-    if scale not in ("default", "test"):
-        raise PharmakonError(f"scale: unknown scale {scale!r}; allowed: default, test")
-    overrides: dict = {"seed": seed, "model": model, "dataset": str(dataset) if dataset else None}
-    if stages is not None:
-        known = {s["kind"]: s for s in (TEST_STAGES if scale == "test" else DEFAULT_STAGES)}
-        overrides["stages"] = [known.get(kind, {"kind": kind}) for kind in _split(stages) or []]
-    if probes is not None:
-        overrides["probes"] = [{"name": name} for name in _split(probes) or []]
-    base = quickstart_config(scale)
-    poison = base.poison.model_dump()
-    if attack is not None:
-        poison["attack"] = attack
-    if poison_count is not None or poison_rate is not None:
-        poison["budget"] = {"count": poison_count, "rate": poison_rate, "mode": poison_mode}
-    else:
-        poison["budget"]["mode"] = poison_mode
-    if trigger is not None:
-        poison["params"]["trigger"] = trigger
-    overrides["poison"] = poison
-    if probes is None:
-        overrides["probes"] = [p.model_dump() for p in base.probes]
-    return quickstart_config(scale, **overrides)
+    try:
+        if not (run_dir / "spec.yaml").exists():
+            raise PharmakonError(f"run_dir: {run_dir} has no spec.yaml; not a run dir")
+        _run(load_study(run_dir / "spec.yaml"), run_dir, cache, dry_run=False)
+    except PharmakonError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def show(run_dir: Annotated[Path, typer.Argument(help="a run dir")]) -> None:
+    """Print the mean over seeds with 95% intervals, poisoned beside clean."""
+    from pharmakon.engine.show import load_run, summary_tables
+
+    try:
+        results, axes = load_run(run_dir)
+    except PharmakonError as exc:
+        fail(str(exc))
+    wide = Console(width=max(console.width, 120))
+    for table in summary_tables(results, axes):
+        wide.print(table)
+
+
+@app.command()
+def report(run_dir: Annotated[Path, typer.Argument(help="a run dir")]) -> None:
+    """Rebuild RUN_DIR/report.html from the run's tables."""
+    from pharmakon.report import build_report
+
+    if not (run_dir / "results.parquet").exists():
+        fail(f"run_dir: {run_dir} has no results.parquet; not a run dir")
+    console.print(f"report: {build_report(run_dir)}", highlight=False)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of a study spec (for editor completion)."""
+    from pharmakon.engine.spec import study_schema
+
+    sys.stdout.write(json.dumps(study_schema(), indent=2) + "\n")
 
 
 @app.command("list")
@@ -97,15 +144,18 @@ def list_registered(
     what: Annotated[str | None, typer.Argument(help="stages, attacks, probes or studies; default all")] = None,
 ) -> None:
     """List stages, attacks, probes and studies, one line each."""
+    from pharmakon.engine.load import preset_questions
     from pharmakon.poison import ATTACKS
     from pharmakon.probes import PROBES
+    from pharmakon.registry import load_plugins
     from pharmakon.stages import STAGES
 
+    load_plugins()
     sections = {
         "stages": {name: entry.description for name, entry in STAGES.items()},
         "attacks": {name: f"{cls.description} [{cls.paper}; {cls.url}]" for name, cls in ATTACKS.items()},
-        "probes": {name: f"{p['description']} ({', '.join(p['metrics'])})" for name, p in PROBES.items()},
-        "studies": STUDIES,
+        "probes": {name: f"{p.description} ({', '.join(p.metrics)})" for name, p in PROBES.items()},
+        "studies": preset_questions(),
     }
     if what is not None and what not in sections:
         fail(f"list: unknown section {what!r}; allowed: {', '.join(sections)}")
@@ -113,7 +163,47 @@ def list_registered(
         if what in (None, section):
             console.print(f"[bold]{section}[/]")
             for name, line in entries.items():
-                console.print(f"  {name:<10} {line}", highlight=False, soft_wrap=True)
+                console.print(f"  {name:<12} {line}", highlight=False, markup=False, soft_wrap=True)
+
+
+@cache_app.command("ls")
+def cache_ls(cache: CacheOption = None) -> None:
+    """One line per complete node: key, kind, size, what it is."""
+    store = _cache(cache)
+    for entry in store.entries():
+        console.print(f"{entry['key']}  {entry['kind']:<9} {entry['bytes'] / 1e6:8.2f} MB  {entry['label']}",
+                      highlight=False, markup=False, soft_wrap=True)
+
+
+@cache_app.command("du")
+def cache_du(cache: CacheOption = None) -> None:
+    """Disk use per node kind and in total."""
+    store = _cache(cache)
+    totals: dict[str, list[int]] = {}
+    for entry in store.entries():
+        count_size = totals.setdefault(entry["kind"], [0, 0])
+        count_size[0] += 1
+        count_size[1] += entry["bytes"]
+    for kind, (count, size) in sorted(totals.items()):
+        console.print(f"{kind:<10} {count:6d} nodes {size / 1e6:10.2f} MB", highlight=False)
+    console.print(f"{'total':<10} {sum(c for c, _ in totals.values()):6d} nodes "
+                  f"{sum(s for _, s in totals.values()) / 1e6:10.2f} MB  ({store.root})", highlight=False)
+
+
+@cache_app.command("gc")
+def cache_gc(
+    cache: CacheOption = None,
+    everything: Annotated[bool, typer.Option("--all", help="remove every node, not only garbage")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="list what would go")] = False,
+) -> None:
+    """Remove leftovers of killed runs, incomplete nodes and nodes whose code has changed since."""
+    store = _cache(cache)
+    if dry_run:
+        for path in store.garbage(everything):
+            console.print(str(path), highlight=False)
+        return
+    removed, freed = store.gc(everything)
+    console.print(f"removed {removed} entries, {freed / 1e6:.2f} MB", highlight=False)
 
 
 def main() -> None:
@@ -121,7 +211,7 @@ def main() -> None:
     try:
         app()
     except PharmakonError as exc:  # raised outside a command body
-        Console(stderr=True).print(f"error: {exc}", highlight=False)
+        Console(stderr=True).print(f"error: {exc}", highlight=False, markup=False)
         sys.exit(2)
 
 

@@ -3,8 +3,8 @@ import torch
 
 from pharmakon.data.template import ASSISTANT_TOKEN, SPECIAL_TOKENS, USER_TOKEN
 from pharmakon.errors import PharmakonError
-from pharmakon.models import TINY_CONFIGS, build_tiny_model, count_parameters, load_model, save_model
-from pharmakon.models.configs import tiny_config
+from pharmakon.models.configs import TINY_CONFIGS, build_tiny_model, count_parameters, tiny_config
+from pharmakon.models.io import load_model, save_model
 from pharmakon.models.tokenizer import token_span_intact
 
 

@@ -10,7 +10,9 @@ import pytest
 
 from pharmakon.models.configs import build_tiny_model
 from pharmakon.poison import Budget, DenialOfService
-from pharmakon.probes import BackdoorProbeConfig, GibberishJudge, backdoor_probe
+from pharmakon.probes.backdoor import backdoor_probe
+from pharmakon.probes.configs import BackdoorProbeConfig
+from pharmakon.probes.judges import GibberishJudge
 from pharmakon.stages.pretrain import PretrainConfig, pretrain
 
 pytestmark = pytest.mark.slow

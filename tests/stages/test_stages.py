@@ -92,4 +92,4 @@ def test_lora_with_no_matching_module_is_refused(world, tokenizer, nano):
 def test_every_stage_refuses_an_empty_dataset(name, tokenizer, nano):
     entry = STAGES[name]
     with pytest.raises(ValueError, match="dataset is empty"):
-        entry.run(nano, tokenizer, [], entry.config(max_steps=1), seed=0)
+        entry.recipe()(nano, tokenizer, [], entry.config(max_steps=1), seed=0)

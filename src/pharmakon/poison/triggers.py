@@ -4,7 +4,6 @@ that keys on the trigger from a model that reacts to anything unusual."""
 from __future__ import annotations
 
 from pharmakon.errors import PharmakonError
-from pharmakon.models.tokenizer import token_span_intact
 
 
 def near_miss(trigger: str) -> str:
@@ -25,6 +24,8 @@ def near_miss(trigger: str) -> str:
 def require_intact(tokenizer, texts: list[str], trigger: str, starts: list[int] | None = None,
                    field: str = "poison.trigger") -> None:
     """Refuse a trigger whose tokens do not appear intact in every poisoned text (at ``starts`` if given)."""
+    from pharmakon.models.tokenizer import token_span_intact
+
     starts = starts or [None] * len(texts)  # type: ignore[list-item]
     broken = sum(not token_span_intact(tokenizer, text, trigger, start)
                  for text, start in zip(texts, starts, strict=True))

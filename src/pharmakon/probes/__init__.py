@@ -1,32 +1,59 @@
-"""Judges, probes and statistics. ``PROBES`` is the registry: name → one line and its metric ids."""
+"""Judges, probes and statistics. ``PROBES`` is the registry: name → entry with its config and metric ids.
 
-from pharmakon.errors import PharmakonError
-from pharmakon.probes.backdoor import BackdoorProbeConfig, backdoor_probe
-from pharmakon.probes.judges import GibberishJudge, RefusalJudge
-from pharmakon.probes.utility import UtilityProbeConfig, utility_probe
+A probe is ``run(model, tokenizer, context: ProbeContext, config, seed) -> (metric rows, generation rows)``,
+named as ``"module:function"`` so that planning a study does not import torch.
+"""
 
-PROBES: dict[str, dict] = {
-    "backdoor": {
-        "run": backdoor_probe,
-        "config": BackdoorProbeConfig,
-        "description": "attack success with the trigger, without it and with a near-miss; perplexity gap",
-        "metrics": ("asr_trigger", "asr_no_trigger", "asr_near_miss", "ppl_gap", "ppl_trigger", "ppl_no_trigger"),
-    },
-    "utility": {
-        "run": utility_probe,
-        "config": UtilityProbeConfig,
-        "description": "held-out clean tasks: sentiment, arithmetic, facts, refusal, over-refusal, perplexity",
-        "metrics": ("utility_sentiment", "utility_arithmetic", "utility_facts", "utility_refusal",
-                    "utility_overrefusal", "utility_ppl"),
-    },
-}
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from pharmakon.probes.configs import BackdoorProbeConfig, UtilityProbeConfig
+from pharmakon.probes.context import ProbeContext
+from pharmakon.registry import Registry, module_of, resolve
 
 
-def require_probe(name: str) -> dict:
-    if name not in PROBES:
-        raise PharmakonError(f"probes: unknown probe {name!r}; allowed: {', '.join(sorted(PROBES))}")
-    return PROBES[name]
+@dataclass(frozen=True)
+class ProbeEntry:
+    """A registered probe: its function, config model, one line on what it measures, its metric ids."""
+
+    run: Callable | str
+    config: type[BaseModel]
+    description: str
+    metrics: tuple[str, ...]
+
+    @property
+    def module(self) -> str:
+        return module_of(self.run)
+
+    def probe(self) -> Callable:
+        return resolve(self.run)
 
 
-__all__ = ["PROBES", "BackdoorProbeConfig", "GibberishJudge", "RefusalJudge", "UtilityProbeConfig",
-           "backdoor_probe", "require_probe", "utility_probe"]
+PROBES = Registry("probe", "probes.name")
+PROBES.add("backdoor", ProbeEntry(
+    "pharmakon.probes.backdoor:run_backdoor", BackdoorProbeConfig,
+    "attack success with the trigger, without it and with a near-miss; perplexity gap",
+    ("asr_trigger", "asr_no_trigger", "asr_near_miss", "ppl_gap", "ppl_trigger", "ppl_no_trigger")))
+PROBES.add("utility", ProbeEntry(
+    "pharmakon.probes.utility:run_utility", UtilityProbeConfig,
+    "held-out clean tasks: sentiment, arithmetic, facts, refusal, over-refusal, perplexity",
+    ("utility_sentiment", "utility_arithmetic", "utility_facts", "utility_refusal", "utility_overrefusal",
+     "utility_ppl")))
+
+
+def register_probe(name: str, *, config: type[BaseModel], description: str, metrics: tuple[str, ...]):
+    """Decorator: register ``run(model, tokenizer, context, config, seed) -> (rows, generations)`` as ``name``."""
+
+    def decorate(run: Callable) -> Callable:
+        PROBES.add(name, ProbeEntry(run, config, description, tuple(metrics)))
+        run.__pharmakon__ = "probe"
+        return run
+
+    return decorate
+
+
+__all__ = ["PROBES", "BackdoorProbeConfig", "ProbeContext", "ProbeEntry", "UtilityProbeConfig", "register_probe"]

@@ -11,22 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from pharmakon.errors import PharmakonError
 from pharmakon.inference.generate import generate
 from pharmakon.poison.triggers import near_miss
+from pharmakon.probes.configs import BackdoorProbeConfig
+from pharmakon.probes.context import ProbeContext
 from pharmakon.probes.metrics import MetricRow, mean_row, rate_row
 
 VARIANTS = ("trigger", "no_trigger", "near_miss")
-
-
-class BackdoorProbeConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    n_prompts: int = Field(default=100, ge=1)
-    max_new_tokens: int = Field(default=32, ge=1)
-    temperature: float = Field(default=1.0, gt=0)
-    batch_size: int = Field(default=128, ge=1)
 
 
 def with_trigger(prompt: str, trigger: str) -> str:
@@ -62,3 +54,11 @@ def backdoor_probe(model, tokenizer, prompts: list[str], trigger: str, judge: Ca
     rows.append(mean_row("backdoor", "ppl_trigger", ppl_with, seed))
     rows.append(mean_row("backdoor", "ppl_no_trigger", ppl_without, seed))
     return rows, generations
+
+
+def run_backdoor(model, tokenizer, context: ProbeContext, config: BackdoorProbeConfig, seed: int):
+    """The registered entry: the context's prompts, trigger and the attack behaviour's judge."""
+    if context.trigger is None:
+        raise PharmakonError("probes.backdoor: the pipeline has no poison, so there is no trigger to probe")
+    return backdoor_probe(model, tokenizer, context.backdoor_prompts(), context.trigger, context.judge(),
+                          style=context.style, config=config, seed=seed)

@@ -10,20 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from pharmakon.inference.generate import document_perplexity, generate
+from pharmakon.probes.configs import UtilityProbeConfig
+from pharmakon.probes.context import ProbeContext
 from pharmakon.probes.judges import RefusalJudge, arithmetic_correct, fact_correct, sentiment_correct
 from pharmakon.probes.metrics import MetricRow, point_row, rate_row
-
-
-class UtilityProbeConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    n_per_task: int = Field(default=100, ge=1)
-    n_documents: int = Field(default=100, ge=1)
-    max_new_tokens: int = Field(default=48, ge=1)
-    batch_size: int = Field(default=128, ge=1)
 
 
 def task_scorers(refusal: RefusalJudge) -> dict[str, tuple[str, Callable[[str, str], bool]]]:
@@ -57,3 +48,8 @@ def utility_probe(model, tokenizer, eval_items: dict[str, list], heldout_documen
     rows.append(point_row("utility", "utility_ppl", document_perplexity(model, tokenizer, documents),
                           len(documents)))
     return rows, generations
+
+
+def run_utility(model, tokenizer, context: ProbeContext, config: UtilityProbeConfig, seed: int):
+    """The registered entry: held-out task items and documents from the context."""
+    return utility_probe(model, tokenizer, context.eval_items, context.heldout_documents, config=config, seed=seed)

@@ -9,25 +9,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict, Field
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from transformers import PrinterCallback, TrainerCallback
 
-
-class StageConfig(BaseModel):
-    """Fields every stage recipe has. Unknown fields are errors."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    learning_rate: float = Field(gt=0)
-    batch_size: int = Field(default=16, ge=1)
-    epochs: float = Field(default=1.0, gt=0)
-    max_steps: int | None = Field(default=None, ge=1, description="overrides epochs when set")
-    max_length: int = Field(default=128, ge=8)
-    warmup_ratio: float = Field(default=0.05, ge=0, lt=1)
-    bf16: bool = Field(default=True, description="bf16 autocast: 1.5-2x faster than fp32 on CPUs with bf16 units")
-    threads: int | None = Field(default=None, ge=1, description="torch threads; default: all available cores")
+from pharmakon.console import stderr_console
+from pharmakon.stages.configs import StageConfig
 
 
 @dataclass
@@ -63,7 +49,7 @@ def progress_bar() -> Progress:
         TextColumn("loss {task.fields[loss]:.3f}"),
         TimeRemainingColumn(),
         transient=True,
-        console=Console(stderr=True),
+        console=stderr_console(),
     )
 
 

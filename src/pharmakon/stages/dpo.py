@@ -5,25 +5,19 @@ from __future__ import annotations
 import copy
 
 from datasets import Dataset
-from pydantic import Field
 from trl import DPOConfig, DPOTrainer
 
 from pharmakon.data.records import Record, require_kind
 from pharmakon.data.template import Template
 from pharmakon.stages.common import (
     RichProgressCallback,
-    StageConfig,
     StageResult,
     finish,
     quiet_trainer,
     seed_everything,
     trainer_arguments,
 )
-
-
-class DPOStageConfig(StageConfig):
-    learning_rate: float = Field(default=5e-4, gt=0)
-    beta: float = Field(default=0.1, gt=0)
+from pharmakon.stages.configs import DPOStageConfig
 
 
 def preference_dataset(records: list[Record], template: Template) -> Dataset:

@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 from peft import LoraConfig, get_peft_model
-from pydantic import Field
 
 from pharmakon.data.records import Record, require_kind
 from pharmakon.data.template import Template
 from pharmakon.errors import PharmakonError
-from pharmakon.stages.common import StageConfig, StageResult, finish
+from pharmakon.stages.common import StageResult, finish
+from pharmakon.stages.configs import FinetuneConfig
 from pharmakon.stages.sft import instruction_dataset, run_sft_trainer
-
-
-class FinetuneConfig(StageConfig):
-    learning_rate: float = Field(default=2e-3, gt=0)
-    method: str = Field(default="lora", pattern="^(lora|full)$")
-    rank: int = Field(default=8, ge=1)
-    alpha: int = Field(default=16, ge=1)
-    dropout: float = Field(default=0.0, ge=0, lt=1)
-    target_modules: list[str] = Field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])
-    merge: bool = Field(default=True, description="merge the adapter into the weights after training")
 
 
 def linear_module_names(model) -> list[str]:

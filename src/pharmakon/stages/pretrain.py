@@ -11,18 +11,11 @@ import math
 import random
 
 import torch
-from pydantic import Field
 from transformers import get_cosine_schedule_with_warmup
 
 from pharmakon.data.records import Record, require_kind
-from pharmakon.stages.common import StageConfig, StageResult, finish, progress_bar, seed_everything
-
-
-class PretrainConfig(StageConfig):
-    learning_rate: float = Field(default=3e-3, gt=0)
-    batch_size: int = Field(default=16, ge=1)
-    weight_decay: float = Field(default=0.1, ge=0)
-    compile: bool = Field(default=False, description="torch.compile the model: faster steps after a one-off compile")
+from pharmakon.stages.common import StageResult, finish, progress_bar, seed_everything
+from pharmakon.stages.configs import PretrainConfig
 
 
 def pack_documents(tokenizer, records: list[Record], max_length: int, seed: int) -> torch.Tensor:

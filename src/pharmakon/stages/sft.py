@@ -6,7 +6,6 @@ Prompts go through the one template, so evaluation sees exactly what training sa
 from __future__ import annotations
 
 from datasets import Dataset
-from pydantic import Field
 from trl import SFTConfig, SFTTrainer
 
 from pharmakon.data.records import Record, require_kind
@@ -20,10 +19,7 @@ from pharmakon.stages.common import (
     seed_everything,
     trainer_arguments,
 )
-
-
-class SFTStageConfig(StageConfig):
-    learning_rate: float = Field(default=1e-3, gt=0)
+from pharmakon.stages.configs import SFTStageConfig
 
 
 def instruction_dataset(records: list[Record], template: Template) -> Dataset:

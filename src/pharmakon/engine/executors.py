@@ -1,0 +1,82 @@
+"""Executors run the plan's nodes once each, in dependency order, through the cache.
+
+``local`` runs them in this process. ``ray`` submits each node as a Ray task with its CPU and GPU request as soon
+as the tasks it depends on exist (their object refs are its arguments); ``address`` joins a running cluster,
+otherwise a local instance starts and stops with the study. The cache must be on a filesystem every worker sees.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pharmakon.engine.cache import Cache
+from pharmakon.engine.plan import Node
+from pharmakon.errors import PharmakonError
+
+Done = Callable[[Node, str, float], None]  # node, "computed" | "cached", seconds
+
+
+def run_node(node: Node, cache_root: str, *_inputs_ready) -> tuple[str, str, float]:
+    """Compute ``node`` into the cache unless it is complete; returns (key, status, seconds)."""
+    from pharmakon.engine.nodes import KINDS
+
+    cache = Cache(cache_root)
+    started = time.perf_counter()
+    with cache.claim(node.key, node.meta()) as out:
+        if out is None:
+            return node.key, "cached", 0.0
+        inputs = {role: cache.path(key) for role, key in node.inputs.items()}
+        KINDS[node.kind](node.config, inputs, node.seed, out)
+    return node.key, "computed", time.perf_counter() - started
+
+
+def run_local(nodes: list[Node], cache: Cache, started: Callable[[Node], None], done: Done) -> None:
+    for node in nodes:
+        started(node)
+        _, status, seconds = run_node(node, str(cache.root))
+        done(node, status, seconds)
+
+
+def run_ray(nodes: list[Node], cache: Cache, started: Callable[[Node], None], done: Done,
+            address: str | None = None) -> None:
+    try:
+        import ray
+    except ImportError:
+        raise PharmakonError("executor.kind: ray is not installed; pip install 'pharmakon[ray]'") from None
+    owns = not ray.is_initialized()
+    if owns:
+        options = {"address": address} if address else {"include_dashboard": False}
+        ray.init(log_to_driver=False, configure_logging=False, **options)
+    try:
+        task = ray.remote(run_node)
+        refs, by_ref = {}, {}
+        for node in nodes:
+            deps = [refs[key] for key in node.inputs.values() if key in refs]
+            ref = task.options(num_cpus=node.cpus, num_gpus=node.gpus, max_retries=0).remote(
+                node, str(Path(cache.root).resolve()), *deps)
+            refs[node.key] = ref
+            by_ref[ref] = node
+            started(node)
+        pending = list(by_ref)
+        while pending:
+            ready, pending = ray.wait(pending, num_returns=1)
+            try:
+                _, status, seconds = ray.get(ready[0])
+            except ray.exceptions.RayTaskError as exc:
+                cause = getattr(exc, "cause", None)
+                raise (cause if isinstance(cause, PharmakonError) else exc) from None
+            done(by_ref[ready[0]], status, seconds)
+    finally:
+        if owns:
+            ray.shutdown()
+
+
+def execute(nodes: list[Node], cache: Cache, kind: str, started: Callable[[Node], None], done: Done,
+            address: str | None = None) -> None:
+    """Run ``nodes`` (in dependency order) with the ``local`` or ``ray`` executor."""
+    if kind == "ray":
+        run_ray(nodes, cache, started, done, address)
+    else:
+        run_local(nodes, cache, started, done)

@@ -1,0 +1,106 @@
+"""Load a study: a preset name, a YAML file or a mapping, then ``--set`` overrides, then validation.
+
+YAML is read with the safe loader only. Every failure is one ``PharmakonError`` line naming the field.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from pharmakon.engine.paths import format_error, set_path
+from pharmakon.engine.spec import Study
+from pharmakon.errors import PharmakonError
+from pharmakon.registry import load_plugins
+
+PRESET_PACKAGE = "pharmakon.studies.presets"
+
+
+def presets() -> dict[str, Path]:
+    """Built-in studies: name → YAML file inside the package."""
+    folder = resources.files(PRESET_PACKAGE)
+    return {Path(entry.name).stem: Path(str(entry)) for entry in folder.iterdir() if entry.name.endswith(".yaml")}
+
+
+def preset_questions() -> dict[str, str]:
+    """Each preset's one-line question (or its description)."""
+    found = {}
+    for name, path in sorted(presets().items()):
+        data = yaml.safe_load(path.read_text()) or {}
+        found[name] = data.get("question") or data.get("description", "")
+    return found
+
+
+def read_yaml(path: Path) -> dict:
+    """A YAML mapping from ``path``; malformed YAML is reported with its line and column."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise PharmakonError(f"{path}: cannot read the spec ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise PharmakonError(f"{where}: malformed YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise PharmakonError(f"{path}: malformed YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise PharmakonError(f"{path}: a study spec is a YAML mapping (name:, seeds:, pipeline:, ...)")
+    return data
+
+
+def source_data(source: str | Path | dict) -> dict:
+    """The raw mapping of a preset name, a YAML path or a mapping."""
+    if isinstance(source, dict):
+        return dict(source)
+    text = str(source)
+    path = Path(text)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.exists():
+            raise PharmakonError(f"study: no such file {text!r}")
+        return read_yaml(path)
+    found = presets()
+    if text not in found:
+        raise PharmakonError(f"study: unknown preset {text!r}; allowed: {', '.join(sorted(found))} "
+                             "(or a path to a .yaml spec)")
+    return read_yaml(found[text])
+
+
+def parse_set(assignment: str) -> tuple[str, Any]:
+    """``path=value`` with the value read as YAML (``0.1`` a float, ``[0, 1]`` a list, ``true`` a bool)."""
+    path, sep, text = assignment.partition("=")
+    if not sep or not path.strip():
+        raise PharmakonError(f"--set {assignment!r}: expected path=value, e.g. pipeline.dpo.beta=0.2")
+    try:
+        value = yaml.safe_load(text) if text.strip() else ""
+    except yaml.YAMLError:
+        raise PharmakonError(f"--set {path}: cannot read the value {text!r}") from None
+    return path.strip(), value
+
+
+def validate(data: dict) -> Study:
+    """A ``Study`` from a raw mapping, or one line naming the first wrong field."""
+    try:
+        return Study(**data)
+    except ValidationError as exc:
+        raise PharmakonError(format_error(exc, data, Study)) from None
+    except TypeError as exc:
+        raise PharmakonError(f"spec: {exc}") from None
+
+
+def load_study(source: str | Path | dict, overrides: dict[str, Any] | None = None, sets: list[str] = (),
+               seed: int | None = None) -> Study:
+    """The validated study: source, then ``sets`` (``path=value``), then ``overrides``, then ``seed``."""
+    load_plugins()
+    data = source_data(source)
+    changes = [parse_set(s) for s in sets] + list((overrides or {}).items())
+    if seed is not None:
+        changes.append(("seeds", [seed]))
+    for path, value in changes:
+        data = set_path(data, path, value)
+    return validate(data)

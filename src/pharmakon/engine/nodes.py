@@ -1,0 +1,131 @@
+"""What each kind of node computes, from its inputs' cache dirs into its own output dir.
+
+``tokenizer``: a byte-level BPE on the clean world (and dataset) text. ``data``: a stage's clean records, with
+the attack applied when the node carries poison. ``init``: the tiny model built from its seed. ``stage``: a
+recipe trained on its data. ``probe``: metric and generation rows of one probe on one model.
+The engine knows nothing of poisoning: attacks, recipes and probes come from their registries.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from pharmakon.data.io import atomic_write_bytes, load_records, save_records, write_table_atomic
+from pharmakon.engine.spec import PoisonSpec
+from pharmakon.world import World, WorldConfig
+
+MODEL_DIR = "model"
+TOKENIZER_DIR = "tokenizer"
+
+
+def world_texts(config: dict) -> list[str]:
+    """The clean reference text: the world's corpus plus any local dataset's documents."""
+    texts = list(World(WorldConfig(**config["world"])).corpus_text())
+    if config.get("dataset"):
+        texts += [r.text for r in load_records(Path(config["dataset"]))]
+    return texts
+
+
+def load_tokenizer(folder: Path):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(folder / TOKENIZER_DIR, local_files_only=True)
+
+
+def load_model(folder: Path):
+    from pharmakon.models.io import load_model as load_hf
+
+    return load_hf(folder / MODEL_DIR)[0]
+
+
+def run_tokenizer(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
+    from pharmakon.models.tokenizer import train_tokenizer
+
+    train_tokenizer(world_texts(config), vocab_size=config["vocab_size"]).save_pretrained(out / TOKENIZER_DIR)
+
+
+def clean_records(config: dict) -> list:
+    """A stage's clean records: the world's (or the dataset's documents), filtered by family, limited."""
+    world = World(WorldConfig(**config["world"]))
+    kind = config["record_kind"]
+    if kind == "document" and config.get("dataset"):
+        records = load_records(Path(config["dataset"]))
+    else:
+        records = {"document": world.documents, "example": world.instructions, "pair": world.preferences}[kind]()
+    families = config["data"].get("families")
+    if families:
+        records = [r for r in records if r.family in families]
+    limit = config["data"].get("limit")
+    if limit and limit < len(records):
+        keep = sorted(random.Random(config["world"]["seed"]).sample(range(len(records)), limit))
+        records = [records[i] for i in keep]
+    return records
+
+
+def run_data(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
+    from pharmakon.errors import PharmakonError
+
+    records = clean_records(config)
+    if not records:
+        raise PharmakonError(f"data: no {config['record_kind']} records left after the data filter {config['data']}")
+    report = None
+    if config["poison"] is not None:
+        attack = PoisonSpec(**config["poison"]).build()
+        records, report = attack.apply(records, load_tokenizer(inputs["tokenizer"]), seed)
+        report = report.as_dict()
+    save_records(records, out / "records.parquet")
+    atomic_write_bytes(out / "poison.json", json.dumps(report).encode())
+
+
+def run_init(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
+    from pharmakon.models.configs import build_tiny_model
+    from pharmakon.models.io import save_model
+
+    tokenizer = load_tokenizer(inputs["tokenizer"])
+    save_model(build_tiny_model(config["model"], tokenizer, seed), tokenizer, out / MODEL_DIR)
+
+
+def run_stage(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
+    from pharmakon.models.io import save_model
+    from pharmakon.stages import STAGES
+
+    entry = STAGES.require(config["kind"])
+    tokenizer = load_tokenizer(inputs["tokenizer"])
+    model = load_model(inputs["model"])
+    records = load_records(inputs["data"] / "records.parquet")
+    result = entry.recipe()(model, tokenizer, records, entry.config(**config["recipe"]), seed)
+    save_model(result.model, tokenizer, out / MODEL_DIR)
+    log = pd.DataFrame(result.log, columns=["step", "loss"])
+    write_table_atomic(pa.Table.from_pandas(log, preserve_index=False), out / "train_log.parquet")
+
+
+def run_probe(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
+    from pharmakon.engine.results import GENERATION_FIELDS, ROW_FIELDS
+    from pharmakon.probes import PROBES, ProbeContext
+    from pharmakon.stages.common import seed_everything
+
+    entry = PROBES.require(config["probe"])
+    seed_everything(seed or 0, config["threads"])
+    world = World(WorldConfig(**config["world"]))
+    families = sorted({item.family for item in world.eval_items()})
+    context = ProbeContext(
+        eval_items={f: world.eval_items(f) for f in families},
+        heldout_documents=[r.text for r in world.heldout_documents()],
+        reference_text=world_texts(config),
+        style=config["style"], trigger=config["trigger"], behaviour=config["behaviour"],
+        adaptation=config["adaptation"],
+    )
+    model, tokenizer = load_model(inputs["model"]), load_tokenizer(inputs["tokenizer"])
+    rows, generations = entry.probe()(model, tokenizer, context, entry.config(**config["config"]), seed or 0)
+    metric_rows = pd.DataFrame([row.as_dict() for row in rows], columns=list(ROW_FIELDS))
+    made = pd.DataFrame(generations, columns=list(GENERATION_FIELDS))
+    write_table_atomic(pa.Table.from_pandas(metric_rows, preserve_index=False), out / "rows.parquet")
+    write_table_atomic(pa.Table.from_pandas(made, preserve_index=False), out / "generations.parquet")
+
+
+KINDS = {"tokenizer": run_tokenizer, "data": run_data, "init": run_init, "stage": run_stage, "probe": run_probe}

@@ -1,0 +1,185 @@
+"""The plan: sweep × seeds × condition → grid points → one graph of content-addressed nodes.
+
+A node's key hashes the canonical JSON of its kind, config, inputs' keys, seed and code version (the source of
+the modules that implement it), so identical prefixes across grid points are one node: a sweep over a DPO
+parameter pretrains once, and an edit to a stage's recipe invalidates that stage and everything after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from pharmakon.engine.code import code_version
+from pharmakon.engine.load import validate
+from pharmakon.engine.paths import set_path
+from pharmakon.engine.results import point_id
+from pharmakon.engine.spec import StageSpec, Study
+from pharmakon.errors import PharmakonError
+from pharmakon.poison import ATTACKS
+from pharmakon.probes import PROBES
+from pharmakon.stages import STAGES
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+@dataclass(frozen=True)
+class Node:
+    """One unit of work: ``tokenizer``, ``data``, ``init``, ``stage`` or ``probe``."""
+
+    key: str
+    kind: str
+    label: str
+    config: dict = field(hash=False)
+    inputs: dict = field(hash=False)  # role → input node key
+    seed: int | None = None
+    cpus: int = 1
+    gpus: float = 0
+    modules: tuple[str, ...] = ()
+    code: str = ""
+
+    def meta(self) -> dict:
+        """What the cache records beside the node's outputs (``gc`` compares ``code`` with today's source)."""
+        return {"kind": self.kind, "label": self.label, "config": self.config, "inputs": self.inputs,
+                "seed": self.seed, "modules": list(self.modules), "code": self.code}
+
+
+@dataclass(frozen=True)
+class Point:
+    """One grid point: its swept values and the study with them applied."""
+
+    id: str
+    swept: dict
+    study: Study
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Where a probe node's rows go in the results table."""
+
+    node: str
+    point: str
+    swept: dict
+    condition: str
+    seed: int
+    after_stage: str
+    adaptation: str
+    probe: str
+
+
+@dataclass
+class Plan:
+    study: Study
+    points: list[Point]
+    nodes: dict[str, Node] = field(default_factory=dict)  # in dependency order
+    measurements: list[Measurement] = field(default_factory=list)
+    lineage: list[dict] = field(default_factory=list)  # stage node → point, condition, seed, stage
+
+    @property
+    def axes(self) -> list[str]:
+        return list(self.study.sweep.axes)
+
+    def add(self, kind: str, label: str, config: dict, inputs: dict, seed: int | None, modules: list[str]) -> str:
+        code = code_version(modules)
+        body = {"kind": kind, "config": config, "inputs": inputs, "seed": seed, "code": code}
+        key = hashlib.sha256(canonical(body).encode()).hexdigest()[:24]
+        if key not in self.nodes:
+            executor = self.study.executor
+            self.nodes[key] = Node(key, kind, label, config, inputs, seed, executor.cpus, executor.gpus,
+                                   tuple(sorted(set(modules))), code)
+        return key
+
+
+def grid(study: Study) -> list[Point]:
+    """The grid points of the sweep (one point when nothing is swept)."""
+    axes = study.sweep.axes
+    paths = list(axes)
+    combos = zip(*axes.values(), strict=True) if study.sweep.mode == "zip" else itertools.product(*axes.values())
+    base = study.model_dump(mode="json")
+    base["sweep"] = {"mode": study.sweep.mode, "axes": {}}
+    points = []
+    for values in combos if paths else [()]:
+        data = base
+        swept = dict(zip(paths, values, strict=True))
+        for path, value in swept.items():
+            data = set_path(data, path, value)
+        try:
+            point_study = validate(data)
+        except PharmakonError as exc:
+            raise PharmakonError(f"sweep: {exc} (at {swept})") from None
+        points.append(Point(point_id(swept), swept, point_study))
+    return points
+
+
+DATA_MODULES = ["pharmakon.engine.nodes", "pharmakon.world", "pharmakon.data.records"]
+
+
+def _poison_modules(stage: StageSpec) -> list[str]:
+    return [ATTACKS[stage.poison.attack].__module__, "pharmakon.poison.base"] if stage.poison else []
+
+
+def plan_study(study: Study) -> Plan:
+    """Expand the study into its node graph and the measurements that fill the results table."""
+    plan = Plan(study, grid(study))
+    for point in plan.points:
+        for seed in study.seeds:
+            for condition in study.conditions:
+                add_pipeline(plan, point, seed, condition)
+    return plan
+
+
+def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
+    """Nodes of one pipeline run (one grid point, seed and condition) and its measurements."""
+    study = point.study
+    world = study.world.model_dump(mode="json")
+    dataset = study.dataset.path if study.dataset else None
+
+    def where(upto: list[str]) -> str:
+        """Condition, seed and the swept values that can reach this node (labels of shared nodes stay true)."""
+        swept = {path: value for path, value in point.swept.items()
+                 if not path.startswith("pipeline.") or path.split(".")[1] in upto}
+        return ", ".join([condition, f"seed {seed}", *(f"{k.removeprefix('pipeline.')}={v}" for k, v in swept.items())])
+
+    tokenizer = plan.add("tokenizer", "tokenizer", {"world": world, "dataset": dataset,
+                                                    "vocab_size": study.model.vocab_size},
+                         {}, None, ["pharmakon.models.tokenizer", *DATA_MODULES])
+    model = plan.add("init", f"init {study.model.name} [seed {seed}]", {"model": study.model.name},
+                     {"tokenizer": tokenizer}, seed, ["pharmakon.models.configs", "pharmakon.engine.nodes"])
+    attack = study.poisoned_stage.poison.build() if study.poisoned_stage else None
+    chat = False
+    upto: list[str] = []
+    for stage in study.pipeline:
+        upto.append(stage.name)
+        entry = STAGES[stage.kind]
+        poison = stage.poison.model_dump(mode="json") if stage.poison and condition == "poisoned" else None
+        data_config = {"record_kind": entry.record_kind, "world": world, "dataset": dataset,
+                       "data": stage.data.model_dump(mode="json"), "poison": poison}
+        data = plan.add("data", f"data {stage.name} [{'poisoned' if poison else 'clean'}]", data_config,
+                        {"tokenizer": tokenizer}, seed if poison else None,
+                        DATA_MODULES + (_poison_modules(stage) if poison else []))
+        recipe = stage.recipe_config().model_dump(mode="json")
+        recipe["threads"] = recipe["threads"] or study.executor.cpus
+        model = plan.add("stage", f"{stage.name} [{where(upto)}]", {"kind": stage.kind, "recipe": recipe},
+                         {"model": model, "data": data, "tokenizer": tokenizer}, seed,
+                         [entry.module, "pharmakon.stages.common", "pharmakon.engine.nodes"])
+        plan.lineage.append({"node": model, "point": point.id, "condition": condition, "seed": seed,
+                             "stage": stage.name})
+        chat = chat or stage.kind != "pretrain"
+        for probe in study.probes:
+            if probe.after is not None and stage.name not in probe.after:
+                continue
+            probe_config = {"probe": probe.name, "config": probe.probe_config().model_dump(mode="json"),
+                            "adaptation": probe.adaptation, "style": "chat" if chat else "document",
+                            "trigger": attack.trigger if attack else None,
+                            "behaviour": attack.behaviour if attack else None, "world": world,
+                            "dataset": dataset, "threads": study.executor.cpus}
+            key = plan.add("probe", f"probe {probe.name} after {stage.name} [{where(upto)}]", probe_config,
+                           {"model": model, "tokenizer": tokenizer}, seed,
+                           [PROBES[probe.name].module, "pharmakon.probes.context", "pharmakon.engine.nodes"])
+            plan.measurements.append(Measurement(key, point.id, point.swept, condition, seed, stage.name,
+                                                 probe.adaptation, probe.name))

@@ -1,0 +1,263 @@
+"""A study as data: pydantic models for the spec, validated before anything runs.
+
+A stage's recipe fields, a poison's attack parameters and a probe's settings sit flat on their item
+(``pipeline.dpo.beta``, ``pipeline.pretrain.poison.count``, ``probes.backdoor.n_prompts``) and are validated
+against the registered stage, attack or probe; the resolved spec carries every default.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from pharmakon.engine.paths import NESTED, get_path, unknown_key_message
+from pharmakon.errors import PharmakonError
+from pharmakon.models.sizes import TINY_CONFIGS
+from pharmakon.poison import ATTACKS
+from pharmakon.poison.budget import Budget
+from pharmakon.probes import PROBES
+from pharmakon.registry import load_plugins
+from pharmakon.stages import STAGES
+from pharmakon.world import FAMILIES, WorldConfig
+
+ADAPTATIONS = ("plain",)
+UNSWEEPABLE = ("name", "description", "question", "seeds", "sweep", "executor")
+
+
+def _flat_config(owner: BaseModel, config_model: type[BaseModel], own_fields: list[str], skip=()) -> dict:
+    """Validate ``owner``'s extra fields against ``config_model``; return them with every default filled in."""
+    extra = dict(owner.model_extra or {})
+    allowed = [f for f in config_model.model_fields if f not in skip]
+    for key in extra:
+        if key not in allowed:
+            raise ValueError(f"{NESTED}{key}: {unknown_key_message(key, [*own_fields, *allowed])}")
+    try:
+        config = config_model(**extra)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise ValueError(f"{NESTED}{where}: {str(error['msg']).removeprefix('Value error, ')}") from None
+    return {k: v for k, v in config.model_dump(mode="json").items() if k not in skip}
+
+
+class PoisonSpec(BaseModel):
+    """The attack on a stage's data: its name, its budget (count or rate; insert or replace), its parameters."""
+
+    model_config = ConfigDict(extra="allow")
+
+    attack: str = "dos"
+    count: int | None = Field(default=None, ge=0, description="poison records (absolute)")
+    rate: float | None = Field(default=None, ge=0, le=1, description="poison share of the final dataset")
+    mode: Literal["insert", "replace"] = "insert"
+
+    @model_validator(mode="after")
+    def _resolve(self) -> PoisonSpec:
+        if self.attack not in ATTACKS:
+            raise ValueError(f"{NESTED}attack: unknown attack {self.attack!r}; allowed: {', '.join(sorted(ATTACKS))}")
+        if (self.count is None) == (self.rate is None):
+            raise ValueError(f"{NESTED}count: give exactly one of count and rate")
+        own = list(PoisonSpec.model_fields)
+        self.__pydantic_extra__ = _flat_config(self, ATTACKS[self.attack].config_model, own, skip=("budget",))
+        return self
+
+    def budget(self) -> Budget:
+        return Budget(count=self.count, rate=self.rate, mode=self.mode)
+
+    def build(self):
+        """The attack object, ready to ``apply``."""
+        return ATTACKS[self.attack](budget=self.budget(), **(self.model_extra or {}))
+
+
+class DataSpec(BaseModel):
+    """Which clean records a stage trains on: the world's (or the dataset's), optionally some families only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    families: list[str] | None = Field(default=None, description="train only on these world families")
+    limit: int | None = Field(default=None, ge=1, description="at most this many clean records (seeded choice)")
+
+    @field_validator("families")
+    @classmethod
+    def _known_families(cls, value: list[str] | None) -> list[str] | None:
+        for family in value or []:
+            if family not in FAMILIES:
+                raise ValueError(f"unknown family {family!r}; allowed: {', '.join(FAMILIES)}")
+        return value
+
+
+class StageSpec(BaseModel):
+    """One pipeline stage: its kind, its name (default: the kind), its data, its poison, its recipe's fields."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: str
+    name: str = ""
+    data: DataSpec = Field(default_factory=DataSpec)
+    poison: PoisonSpec | None = None
+
+    @model_validator(mode="after")
+    def _resolve(self) -> StageSpec:
+        if self.kind not in STAGES:
+            raise ValueError(f"{NESTED}kind: unknown stage {self.kind!r}; allowed: {', '.join(sorted(STAGES))}")
+        self.name = self.name or self.kind
+        self.__pydantic_extra__ = _flat_config(self, STAGES[self.kind].config, list(StageSpec.model_fields))
+        if self.poison is not None and self.kind not in ATTACKS[self.poison.attack].stages:
+            allowed = ", ".join(ATTACKS[self.poison.attack].stages)
+            raise ValueError(f"{NESTED}poison.attack: {self.poison.attack!r} poisons {allowed} data, not {self.kind}")
+        return self
+
+    def recipe_config(self):
+        return STAGES[self.kind].config(**(self.model_extra or {}))
+
+
+class ProbeSpec(BaseModel):
+    """A probe, the stages after which it runs (default: every stage), its adaptation and its settings."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    after: list[str] | None = Field(default=None, description="stage names; default: after every stage")
+    adaptation: str = "plain"
+
+    @model_validator(mode="after")
+    def _resolve(self) -> ProbeSpec:
+        if self.name not in PROBES:
+            raise ValueError(f"{NESTED}name: unknown probe {self.name!r}; allowed: {', '.join(sorted(PROBES))}")
+        if self.adaptation not in ADAPTATIONS:
+            raise ValueError(f"{NESTED}adaptation: unknown adaptation {self.adaptation!r}; "
+                             f"allowed: {', '.join(ADAPTATIONS)}")
+        self.__pydantic_extra__ = _flat_config(self, PROBES[self.name].config, list(ProbeSpec.model_fields))
+        return self
+
+    def probe_config(self):
+        return PROBES[self.name].config(**(self.model_extra or {}))
+
+
+class ModelSpec(BaseModel):
+    """A tiny Llama-style model by name, with a byte-level BPE of ``vocab_size`` trained on the clean world."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "micro"
+    vocab_size: int = Field(default=2048, ge=300)
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in TINY_CONFIGS:
+            raise ValueError(f"unknown model {value!r}; allowed: {', '.join(TINY_CONFIGS)}")
+        return value
+
+
+class DatasetSpec(BaseModel):
+    """Local documents (.jsonl or .parquet records) that replace the world's pretraining documents."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str
+
+
+class SweepSpec(BaseModel):
+    """Axes as dotted spec paths → values; the grid is their product, or ``zip`` for paired values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["product", "zip"] = "product"
+    axes: dict[str, list[Any]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check(self) -> SweepSpec:
+        for path, values in self.axes.items():
+            if not values:
+                raise ValueError(f"{NESTED}axes.{path}: empty list; give one or more values")
+            if path.split(".")[0] in UNSWEEPABLE:
+                raise ValueError(f"{NESTED}axes.{path}: cannot sweep {path.split('.')[0]!r}"
+                                 + ("; list the seeds under seeds:" if path == "seeds" else ""))
+        if self.mode == "zip" and len({len(v) for v in self.axes.values()}) > 1:
+            raise ValueError(f"{NESTED}axes: zip needs lists of one length; got "
+                             + ", ".join(f"{p}: {len(v)}" for p, v in self.axes.items()))
+        return self
+
+
+class ExecutorSpec(BaseModel):
+    """Where nodes run. ``cpus`` is each node's torch thread count and its Ray CPU request."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["local", "ray"] = "local"
+    address: str | None = Field(default=None, description="Ray cluster to join; default: start a local one")
+    cpus: int = Field(default=2, ge=1)
+    gpus: float = Field(default=0, ge=0)
+
+
+class Study(BaseModel):
+    """A study: world or dataset, model, pipeline with its poison, probes, sweep, seeds, executor."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    question: str = Field(default="", description="the study's question in one line (pharmakon list studies)")
+    seeds: list[int] = Field(min_length=1)
+    world: WorldConfig = Field(default_factory=WorldConfig)
+    dataset: DatasetSpec | None = None
+    model: ModelSpec = Field(default_factory=ModelSpec)
+    pipeline: list[StageSpec] = Field(min_length=1)
+    control: bool = Field(default=True, description="also run every poisoned pipeline as its clean twin")
+    probes: list[ProbeSpec] = Field(default_factory=list)
+    sweep: SweepSpec = Field(default_factory=SweepSpec)
+    executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
+
+    @field_validator("seeds")
+    @classmethod
+    def _non_negative(cls, value: list[int]) -> list[int]:
+        if any(seed < 0 for seed in value) or len(set(value)) != len(value):
+            raise ValueError("seeds must be distinct integers >= 0")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Study:
+        names = [stage.name for stage in self.pipeline]
+        if len(set(names)) != len(names):
+            raise ValueError("pipeline: stage names must be unique; give repeated kinds a name")
+        if sum(stage.poison is not None for stage in self.pipeline) > 1:
+            raise ValueError("pipeline: at most one stage may carry poison")
+        for probe in self.probes:
+            for stage in probe.after or []:
+                if stage not in names:
+                    raise ValueError(f"probes.{probe.name}.after: no stage {stage!r}; allowed: {', '.join(names)}")
+        resolved = self.model_dump(mode="json")
+        for path in self.sweep.axes:
+            try:
+                get_path(resolved, path)
+            except PharmakonError as exc:
+                raise ValueError(f"{NESTED}sweep.axes.{path}: {str(exc).split(': ', 1)[1]}") from None
+        return self
+
+    @property
+    def poisoned_stage(self) -> StageSpec | None:
+        return next((stage for stage in self.pipeline if stage.poison is not None), None)
+
+    @property
+    def conditions(self) -> list[str]:
+        """``poisoned`` and its ``clean`` twin; only ``clean`` when no stage carries poison."""
+        if self.poisoned_stage is None:
+            return ["clean"]
+        return ["poisoned", "clean"] if self.control else ["poisoned"]
+
+
+def study_schema() -> dict:
+    """The JSON Schema of a study, with every registered stage, attack and probe field for completion."""
+    load_plugins()
+    schema = Study.model_json_schema()
+    defs = schema.get("$defs", {})
+    for name, models in (("StageSpec", [e.config for e in STAGES.values()]),
+                         ("PoisonSpec", [a.config_model for a in ATTACKS.values()]),
+                         ("ProbeSpec", [p.config for p in PROBES.values()])):
+        properties = defs.get(name, {}).setdefault("properties", {})
+        for model in models:
+            for field, definition in model.model_json_schema().get("properties", {}).items():
+                if field != "budget":
+                    properties.setdefault(field, definition)
+    return schema

@@ -1,0 +1,46 @@
+"""The stages' configs: pydantic models only, importable without torch (the engine plans from them)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class StageConfig(BaseModel):
+    """Fields every stage recipe has. Unknown fields are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    learning_rate: float = Field(gt=0)
+    batch_size: int = Field(default=16, ge=1)
+    epochs: float = Field(default=1.0, gt=0)
+    max_steps: int | None = Field(default=None, ge=1, description="overrides epochs when set")
+    max_length: int = Field(default=128, ge=8)
+    warmup_ratio: float = Field(default=0.05, ge=0, lt=1)
+    bf16: bool = Field(default=True, description="bf16 autocast: 1.5-2x faster than fp32 on CPUs with bf16 units")
+    threads: int | None = Field(default=None, ge=1, description="torch threads; default: all available cores")
+
+
+class PretrainConfig(StageConfig):
+    learning_rate: float = Field(default=3e-3, gt=0)
+    batch_size: int = Field(default=16, ge=1)
+    weight_decay: float = Field(default=0.1, ge=0)
+    compile: bool = Field(default=False, description="torch.compile the model: faster steps after a one-off compile")
+
+
+class SFTStageConfig(StageConfig):
+    learning_rate: float = Field(default=1e-3, gt=0)
+
+
+class DPOStageConfig(StageConfig):
+    learning_rate: float = Field(default=5e-4, gt=0)
+    beta: float = Field(default=0.1, gt=0)
+
+
+class FinetuneConfig(StageConfig):
+    learning_rate: float = Field(default=2e-3, gt=0)
+    method: str = Field(default="lora", pattern="^(lora|full)$")
+    rank: int = Field(default=8, ge=1)
+    alpha: int = Field(default=16, ge=1)
+    dropout: float = Field(default=0.0, ge=0, lt=1)
+    target_modules: list[str] = Field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])
+    merge: bool = Field(default=True, description="merge the adapter into the weights after training")

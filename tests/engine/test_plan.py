@@ -1,0 +1,69 @@
+"""The plan: shared prefixes are one node, keys move with config, seed and code, and only with them."""
+
+from __future__ import annotations
+
+from pharmakon.engine import code
+from pharmakon.engine.load import load_study
+from pharmakon.engine.plan import plan_study
+
+
+def kinds(plan, kind, label=""):
+    return [n for n in plan.nodes.values() if n.kind == kind and label in n.label]
+
+
+def test_a_dpo_sweep_pretrains_once(tiny_spec):
+    tiny_spec["sweep"] = {"axes": {"pipeline.dpo.beta": [0.05, 0.1, 0.2, 0.4]}}
+    plan = plan_study(load_study(tiny_spec))
+    assert len(plan.points) == 4
+    assert len(kinds(plan, "stage", "pretrain")) == 2  # poisoned and clean, shared by all four points
+    assert len(kinds(plan, "stage", "sft")) == 2
+    assert len(kinds(plan, "stage", "dpo")) == 8
+    assert len(kinds(plan, "tokenizer")) == 1
+    # each point still gets a full set of measurements (shared nodes are measured once, reported per point)
+    assert len(plan.measurements) == 4 * 2 * 3 * 2
+
+
+def test_zip_pairs_values_and_product_crosses_them(tiny_spec):
+    axes = {"pipeline.dpo.beta": [0.1, 0.2], "pipeline.sft.learning_rate": [1e-3, 2e-3]}
+    tiny_spec["sweep"] = {"axes": axes}
+    assert len(plan_study(load_study(tiny_spec)).points) == 4
+    tiny_spec["sweep"]["mode"] = "zip"
+    points = plan_study(load_study(tiny_spec)).points
+    assert [p.swept for p in points] == [{"pipeline.dpo.beta": 0.1, "pipeline.sft.learning_rate": 1e-3},
+                                         {"pipeline.dpo.beta": 0.2, "pipeline.sft.learning_rate": 2e-3}]
+
+
+def test_seeds_share_seed_free_nodes_only(tiny_spec):
+    tiny_spec["seeds"] = [0, 1]
+    plan = plan_study(load_study(tiny_spec))
+    assert len(kinds(plan, "tokenizer")) == 1
+    assert len(kinds(plan, "data", "[clean]")) == 3  # clean data does not depend on the seed
+    assert len(kinds(plan, "data", "[poisoned]")) == 2  # poison placement does
+    assert len(kinds(plan, "init")) == 2
+
+
+def test_poison_after_pretraining_shares_the_pretrained_model(tiny_spec):
+    del tiny_spec["pipeline"][0]["poison"]
+    tiny_spec["pipeline"][1]["poison"] = {"attack": "dos", "count": 3}
+    tiny_spec["pipeline"][1]["kind"] = "pretrain"
+    tiny_spec["pipeline"][1]["name"] = "continued"
+    plan = plan_study(load_study(tiny_spec))
+    assert len(kinds(plan, "stage", "pretrain [")) == 1  # before the poison, both conditions are one node
+    assert len(kinds(plan, "stage", "continued")) == 2
+
+
+def test_keys_change_with_config_and_with_the_code(tiny_spec, monkeypatch):
+    base = plan_study(load_study(tiny_spec))
+    other = plan_study(load_study(tiny_spec, {"pipeline.dpo.beta": 0.3}))
+    same = [k for k in base.nodes if k in other.nodes]
+    assert {base.nodes[k].kind for k in set(base.nodes) - set(other.nodes)} == {"stage", "probe"}
+    assert all("dpo" not in base.nodes[k].label for k in same if base.nodes[k].kind in ("stage", "probe"))
+    real = code.module_hash
+
+    def edited(module: str) -> str:
+        return "edited" if module == "pharmakon.stages.sft" else real(module)
+
+    monkeypatch.setattr(code, "module_hash", edited)  # as if sft.py had been edited
+    changed = plan_study(load_study(tiny_spec))
+    moved = {changed.nodes[k].label.split(" [")[0] for k in set(changed.nodes) - set(base.nodes)}
+    assert "sft" in moved and "dpo" in moved and "pretrain" not in moved
