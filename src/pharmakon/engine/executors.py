@@ -47,7 +47,9 @@ def run_ray(nodes: list[Node], cache: Cache, started: Callable[[Node], None], do
         raise PharmakonError("executor.kind: ray is not installed; pip install 'pharmakon[ray]'") from None
     owns = not ray.is_initialized()
     if owns:
-        options = {"address": address} if address else {"include_dashboard": False}
+        # A local instance listens on loopback only; a given address joins that cluster.
+        options = {"address": address} if address else {"include_dashboard": False,
+                                                         "_node_ip_address": "127.0.0.1"}
         ray.init(log_to_driver=False, configure_logging=False, **options)
     try:
         task = ray.remote(run_node)
