@@ -1,0 +1,43 @@
+"""docs/extending.md, run as written: its Python blocks in order, its YAML block saved under the name it gives."""
+
+from __future__ import annotations
+
+import re
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "extending.md"
+BLOCK = re.compile(r"```(python|yaml)\n(.*?)```", re.DOTALL)
+
+
+def blocks() -> list[tuple[str, str]]:
+    return BLOCK.findall(PAGE.read_text())
+
+
+@pytest.mark.slow
+def test_the_extending_page_runs_as_written(tmp_path, monkeypatch, capsys):
+    from pharmakon.poison import ATTACKS
+
+    monkeypatch.chdir(tmp_path)
+    module = types.ModuleType("docs_extending")  # the page's code runs as a module would
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    namespace = module.__dict__
+    try:
+        for language, code in blocks():
+            if language == "yaml":
+                name = re.match(r"# file: (\S+)", code).group(1)
+                (tmp_path / name).write_text(code)
+            else:
+                exec(compile(code, str(PAGE), "exec"), namespace)  # our own page, not user input
+    finally:
+        ATTACKS.pop("refusal_trigger", None)
+    assert "refusals with the trigger: poisoned" in capsys.readouterr().out
+    assert (tmp_path / "runs" / "refusal-demo" / "report.html").exists()
+
+
+def test_the_page_has_the_blocks_the_test_runs():
+    kinds = [language for language, _ in blocks()]
+    assert kinds.count("python") == 3 and kinds.count("yaml") == 1
