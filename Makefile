@@ -22,7 +22,7 @@ quickstart: $(VENV)/.installed
 	$(BIN)/pharmakon run quickstart
 
 test: $(VENV)/.installed-test
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -rs
 
 test-fast: $(VENV)/.installed-test
 	$(BIN)/pytest -q -m "not slow"
@@ -34,6 +34,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/train_throughput.py
 	$(BIN)/python benchmarks/generation.py
 	$(BIN)/python benchmarks/quickstart.py
+	$(BIN)/python benchmarks/sweep_reuse.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -86,3 +86,21 @@ def test_the_python_api_returns_the_results(finished, tmp_path):
                           progress=False, **{"sweep.axes": {"pipeline.dpo.beta": [0.3]}})
     expected = outcome.results[outcome.results["pipeline.dpo.beta"] == 0.3].reset_index(drop=True)
     pd.testing.assert_frame_equal(frame, expected)
+
+
+def test_a_dataset_of_documents_replaces_the_world_corpus(tiny_spec, world, tmp_path):
+    from pharmakon.data.io import save_records
+
+    path = save_records(world.documents()[:50], tmp_path / "docs.jsonl")
+    tiny_spec["pipeline"] = tiny_spec["pipeline"][:1]
+    tiny_spec["probes"] = [{"name": "backdoor", "n_prompts": 2, "max_new_tokens": 4}]
+    outcome = run_study(load_study(tiny_spec, {"dataset": {"path": str(path)}}), tmp_path / "run",
+                        Cache(tmp_path / "cache"), quiet())
+    poison = json.loads((outcome.run_dir / "poison.json").read_text())
+    assert [(p["n_clean"], p["n_poison"]) for p in poison] == [(50, 12)]
+    path.write_text(path.read_text().replace("a", "e", 1))  # an edited dataset is a new input
+    from pharmakon.engine.plan import file_digest, plan_study
+
+    file_digest.cache_clear()
+    again = plan_study(load_study(tiny_spec, {"dataset": {"path": str(path)}}))
+    assert not any(Cache(tmp_path / "cache").complete(key) for key in again.nodes)

@@ -54,7 +54,7 @@ BAD = [
     ({"pipeline.pretrain.poison.attack": "badnet"}, "pipeline.pretrain.poison.attack: unknown attack 'badnet'"),
     ({"modle": {"name": "nano"}}, "modle: unknown field; did you mean 'model'?"),
     ({"model.name": "giant"}, "model.name: Value error, unknown model 'giant'; allowed: nano, micro, small, base"),
-    ({"seeds": []}, "seeds: List should have at least 1 item"),
+    ({"seeds": []}, "seeds: no seeds; give at least one"),
     ({"sweep": {"axes": {"pipeline.dpo.bta": [0.1]}}}, "sweep.axes.pipeline.dpo.bta: no such field in the spec; "
                                                         "did you mean 'pipeline.dpo.beta'"),
     ({"sweep": {"axes": {"pipeline.dpo.beta": []}}}, "sweep.axes.pipeline.dpo.beta: empty list"),
@@ -62,6 +62,9 @@ BAD = [
      "sweep.axes: zip needs lists of one length"),
     ({"probes.backdoor.after": ["rl"]}, "probes.backdoor.after: no stage 'rl'; allowed: pretrain, sft, dpo"),
     ({"pipeline.sft.data": {"families": ["poetry"]}}, "pipeline.sft.data.families: Value error, unknown family"),
+    ({"pipeline.pretrain.poison": None}, "probes.backdoor: needs a trigger to probe, and no stage carries poison"),
+    ({"dataset": {"path": "/nowhere/docs.jsonl"}}, "dataset.path: Value error, no such file '/nowhere/docs.jsonl'"),
+    ({"dataset": {"path": "README.md"}}, "dataset.path: Value error, 'README.md' is not a .jsonl or .parquet file"),
 ]
 
 

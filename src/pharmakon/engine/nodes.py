@@ -27,7 +27,7 @@ def world_texts(config: dict) -> list[str]:
     """The clean reference text: the world's corpus plus any local dataset's documents."""
     texts = list(World(WorldConfig(**config["world"])).corpus_text())
     if config.get("dataset"):
-        texts += [r.text for r in load_records(Path(config["dataset"]))]
+        texts += [r.text for r in load_records(Path(config["dataset"]["path"]))]
     return texts
 
 
@@ -54,7 +54,7 @@ def clean_records(config: dict) -> list:
     world = World(WorldConfig(**config["world"]))
     kind = config["record_kind"]
     if kind == "document" and config.get("dataset"):
-        records = load_records(Path(config["dataset"]))
+        records = load_records(Path(config["dataset"]["path"]))
     else:
         records = {"document": world.documents, "example": world.instructions, "pair": world.preferences}[kind]()
     families = config["data"].get("families")

@@ -11,6 +11,7 @@ import hashlib
 import itertools
 import json
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from pharmakon.engine.code import code_version
@@ -22,6 +23,16 @@ from pharmakon.errors import PharmakonError
 from pharmakon.poison import ATTACKS
 from pharmakon.probes import PROBES
 from pharmakon.stages import STAGES
+
+
+@cache
+def file_digest(path: str) -> str:
+    """The content hash of a local dataset: an edited file is a new input."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def canonical(value: Any) -> str:
@@ -137,7 +148,7 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
     """Nodes of one pipeline run (one grid point, seed and condition) and its measurements."""
     study = point.study
     world = study.world.model_dump(mode="json")
-    dataset = study.dataset.path if study.dataset else None
+    dataset = {"path": study.dataset.path, "sha256": file_digest(study.dataset.path)} if study.dataset else None
 
     def where(upto: list[str]) -> str:
         """Condition, seed and the swept values that can reach this node (labels of shared nodes stay true)."""

@@ -108,8 +108,9 @@ class RunWriter:
             self.generations.extend(made, flush=False)
         self.results.flush()
         self.generations.flush()
-        logs, poison = [], []
+        logs, poison, models = [], [], []
         for entry in self.plan.lineage:
+            models.append({**entry, "path": str(self.cache.path(entry["node"]) / "model")})
             log = pd.read_parquet(self.cache.path(entry["node"]) / "train_log.parquet")
             logs.append(log.assign(point=entry["point"], condition=entry["condition"], seed=entry["seed"],
                                    stage=entry["stage"]))
@@ -121,6 +122,7 @@ class RunWriter:
                                                                    "loss"])
         train.extend(pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=train.columns))
         atomic_write_bytes(self.run_dir / "poison.json", json.dumps(poison, indent=1).encode())
+        atomic_write_bytes(self.run_dir / "models.json", json.dumps(models, indent=1).encode())
         return self.results.frame()
 
 

@@ -7,6 +7,7 @@ against the registered stage, attack or probe; the resolved spec carries every d
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -157,6 +158,16 @@ class DatasetSpec(BaseModel):
 
     path: str
 
+    @field_validator("path")
+    @classmethod
+    def _readable(cls, value: str) -> str:
+        path = Path(value).expanduser()
+        if path.suffix not in (".jsonl", ".parquet"):
+            raise ValueError(f"{value!r} is not a .jsonl or .parquet file of records")
+        if not path.is_file():
+            raise ValueError(f"no such file {value!r}")
+        return str(path.resolve())
+
 
 class SweepSpec(BaseModel):
     """Axes as dotted spec paths → values; the grid is their product, or ``zip`` for paired values."""
@@ -209,6 +220,13 @@ class Study(BaseModel):
     sweep: SweepSpec = Field(default_factory=SweepSpec)
     executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
 
+    @field_validator("seeds", mode="before")
+    @classmethod
+    def _some_seeds(cls, value: Any) -> Any:
+        if isinstance(value, list) and not value:
+            raise ValueError("no seeds; give at least one, e.g. seeds: [0] (claims need three or more)")
+        return value
+
     @field_validator("seeds")
     @classmethod
     def _non_negative(cls, value: list[int]) -> list[int]:
@@ -224,6 +242,9 @@ class Study(BaseModel):
         if sum(stage.poison is not None for stage in self.pipeline) > 1:
             raise ValueError("pipeline: at most one stage may carry poison")
         for probe in self.probes:
+            if PROBES[probe.name].needs_trigger and self.poisoned_stage is None:
+                raise ValueError(f"probes.{probe.name}: needs a trigger to probe, and no stage carries poison; "
+                                 "add poison to a stage or remove this probe")
             for stage in probe.after or []:
                 if stage not in names:
                     raise ValueError(f"probes.{probe.name}.after: no stage {stage!r}; allowed: {', '.join(names)}")

@@ -24,6 +24,7 @@ class ProbeEntry:
     config: type[BaseModel]
     description: str
     metrics: tuple[str, ...]
+    needs_trigger: bool = False
 
     @property
     def module(self) -> str:
@@ -37,7 +38,8 @@ PROBES = Registry("probe", "probes.name")
 PROBES.add("backdoor", ProbeEntry(
     "pharmakon.probes.backdoor:run_backdoor", BackdoorProbeConfig,
     "attack success with the trigger, without it and with a near-miss; perplexity gap",
-    ("asr_trigger", "asr_no_trigger", "asr_near_miss", "ppl_gap", "ppl_trigger", "ppl_no_trigger")))
+    ("asr_trigger", "asr_no_trigger", "asr_near_miss", "ppl_gap", "ppl_trigger", "ppl_no_trigger"),
+    needs_trigger=True))
 PROBES.add("utility", ProbeEntry(
     "pharmakon.probes.utility:run_utility", UtilityProbeConfig,
     "held-out clean tasks: sentiment, arithmetic, facts, refusal, over-refusal, perplexity",
@@ -45,11 +47,12 @@ PROBES.add("utility", ProbeEntry(
      "utility_ppl")))
 
 
-def register_probe(name: str, *, config: type[BaseModel], description: str, metrics: tuple[str, ...]):
+def register_probe(name: str, *, config: type[BaseModel], description: str, metrics: tuple[str, ...],
+                   needs_trigger: bool = False):
     """Decorator: register ``run(model, tokenizer, context, config, seed) -> (rows, generations)`` as ``name``."""
 
     def decorate(run: Callable) -> Callable:
-        PROBES.add(name, ProbeEntry(run, config, description, tuple(metrics)))
+        PROBES.add(name, ProbeEntry(run, config, description, tuple(metrics), needs_trigger))
         run.__pharmakon__ = "probe"
         return run
 
