@@ -83,7 +83,7 @@ def _run(spec, out: Path | None, cache: Path | None, dry_run: bool) -> None:
         console.print(f"cache: {store.root}", highlight=False)
         return
     outcome = run_study(spec, out, store)
-    wide = Console(width=max(console.width, 120))
+    wide = Console(width=max(console.width, 160))
     for table in summary_tables(outcome.results, list(spec.sweep.axes)):
         wide.print(table)
     console.print(f"nodes: {outcome.total} ({outcome.cached} cached, {outcome.computed} computed) in "
@@ -116,7 +116,7 @@ def show(run_dir: Annotated[Path, typer.Argument(help="a run dir")]) -> None:
         results, axes = load_run(run_dir)
     except PharmakonError as exc:
         fail(str(exc))
-    wide = Console(width=max(console.width, 120))
+    wide = Console(width=max(console.width, 160))
     for table in summary_tables(results, axes):
         wide.print(table)
 
