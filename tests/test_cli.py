@@ -54,8 +54,9 @@ def test_dry_run_counts_nodes_and_writes_nothing(tmp_path):
                      "sweep.axes={pipeline.dpo.beta: [0.1, 0.2]}")
     assert result.exit_code == 0, result.output
     assert "2 grid points × 1 seeds × 2 conditions" in result.output
-    # tokenizer 1, init 1, data 5 (pretrain twice), stages 2+2+4+4, two probes after each stage
-    assert "nodes total 43 / cached 0 / to run 43" in result.output
+    # tokenizer 1, init 1, data 5 (pretrain twice), stages 2+2+4+4, DPO reference 2 (beta does not change it),
+    # two probes after each stage
+    assert "nodes total 45 / cached 0 / to run 45" in result.output
     assert not cache.exists()
 
 

@@ -18,6 +18,7 @@ def test_a_dpo_sweep_pretrains_once(tiny_spec):
     assert len(kinds(plan, "stage", "pretrain")) == 2  # poisoned and clean, shared by all four points
     assert len(kinds(plan, "stage", "sft")) == 2
     assert len(kinds(plan, "stage", "dpo")) == 8
+    assert len(kinds(plan, "prepare", "dpo")) == 2  # DPO's reference log-probs do not depend on beta
     assert len(kinds(plan, "tokenizer")) == 1
     # each point still gets a full set of measurements (shared nodes are measured once, reported per point)
     assert len(plan.measurements) == 4 * 2 * 3 * 2

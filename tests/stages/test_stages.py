@@ -93,3 +93,18 @@ def test_every_stage_refuses_an_empty_dataset(name, tokenizer, nano):
     entry = STAGES[name]
     with pytest.raises(ValueError, match="dataset is empty"):
         entry.recipe()(nano, tokenizer, [], entry.config(max_steps=1), seed=0)
+
+
+def test_dpo_with_a_cached_reference_equals_dpo_computing_its_own(world, tokenizer):
+    from pharmakon.models.configs import build_tiny_model
+    from pharmakon.stages.dpo import REFERENCE_COLUMNS, reference_logps
+
+    pairs = world.preferences()[:48]
+    config = DPOStageConfig(max_steps=3, batch_size=8, max_length=96, beta=0.2)
+    reference = reference_logps(build_tiny_model("nano", tokenizer, 0), tokenizer, pairs, config, seed=1)
+    assert set(reference) == set(REFERENCE_COLUMNS) and len(reference["ref_chosen_logps"]) == 48
+    assert all(value < 0 for value in reference["ref_chosen_logps"])  # log-probabilities of whole answers
+    given = dpo(build_tiny_model("nano", tokenizer, 0), tokenizer, pairs, config, seed=1, prepared=reference)
+    own = dpo(build_tiny_model("nano", tokenizer, 0), tokenizer, pairs, config, seed=1)
+    assert given.losses == own.losses
+    assert all(torch.equal(a, b) for a, b in zip(given.model.parameters(), own.model.parameters(), strict=True))

@@ -98,10 +98,24 @@ def run_stage(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
     tokenizer = load_tokenizer(inputs["tokenizer"])
     model = load_model(inputs["model"])
     records = load_records(inputs["data"] / "records.parquet")
-    result = entry.recipe()(model, tokenizer, records, entry.config(**config["recipe"]), seed)
+    extra = {}
+    if "prepared" in inputs:
+        extra["prepared"] = pd.read_parquet(inputs["prepared"] / "prepared.parquet").to_dict(orient="list")
+    result = entry.recipe()(model, tokenizer, records, entry.config(**config["recipe"]), seed, **extra)
     save_model(result.model, tokenizer, out / MODEL_DIR)
     log = pd.DataFrame(result.log, columns=["step", "loss"])
     write_table_atomic(pa.Table.from_pandas(log, preserve_index=False), out / "train_log.parquet")
+
+
+def run_prepare(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
+    """A stage's preparation (per-record columns that depend on the input model and data only)."""
+    from pharmakon.stages import STAGES
+
+    entry = STAGES.require(config["kind"])
+    columns = entry.preparation()(load_model(inputs["model"]), load_tokenizer(inputs["tokenizer"]),
+                                  load_records(inputs["data"] / "records.parquet"),
+                                  entry.config(**config["fields"]), seed)
+    write_table_atomic(pa.Table.from_pandas(pd.DataFrame(columns), preserve_index=False), out / "prepared.parquet")
 
 
 def run_probe(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
@@ -128,4 +142,5 @@ def run_probe(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
     write_table_atomic(pa.Table.from_pandas(made, preserve_index=False), out / "generations.parquet")
 
 
-KINDS = {"tokenizer": run_tokenizer, "data": run_data, "init": run_init, "stage": run_stage, "probe": run_probe}
+KINDS = {"tokenizer": run_tokenizer, "data": run_data, "init": run_init, "prepare": run_prepare,
+         "stage": run_stage, "probe": run_probe}

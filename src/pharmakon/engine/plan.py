@@ -175,9 +175,14 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
                         DATA_MODULES + (_poison_modules(stage) if poison else []))
         recipe = stage.recipe_config().model_dump(mode="json")
         recipe["threads"] = recipe["threads"] or study.executor.cpus
+        inputs = {"model": model, "data": data, "tokenizer": tokenizer}
+        code = [entry.module, "pharmakon.stages.common", "pharmakon.engine.nodes"]
+        if entry.prepare:  # e.g. DPO's reference log-probs: shared by a sweep over the other fields
+            fields = {name: recipe[name] for name in entry.prepare_fields}
+            inputs["prepared"] = plan.add("prepare", f"{stage.name} (prepare) [{where(upto[:-1])}]",
+                                          {"kind": stage.kind, "fields": fields}, dict(inputs), seed, code)
         model = plan.add("stage", f"{stage.name} [{where(upto)}]", {"kind": stage.kind, "recipe": recipe},
-                         {"model": model, "data": data, "tokenizer": tokenizer}, seed,
-                         [entry.module, "pharmakon.stages.common", "pharmakon.engine.nodes"])
+                         inputs, seed, code)
         plan.lineage.append({"node": model, "point": point.id, "condition": condition, "seed": seed,
                              "stage": stage.name})
         chat = chat or stage.kind != "pretrain"

@@ -16,13 +16,18 @@ from pharmakon.stages.configs import DPOStageConfig, FinetuneConfig, PretrainCon
 class StageEntry:
     """A registered stage: its recipe, its config model, the record kind it trains on, one line on what it does.
 
-    The recipe is ``run(model, tokenizer, records, config, seed) -> StageResult``.
+    The recipe is ``run(model, tokenizer, records, config, seed) -> StageResult``. A stage may also name a
+    ``prepare(model, tokenizer, records, config, seed) -> dict of per-record columns`` that depends only on the
+    input model, the data and ``prepare_fields`` of its config (DPO's reference log-probs): the engine caches it as
+    its own node, shared across a sweep of the other fields, and passes it to the recipe as ``prepared=``.
     """
 
     run: Callable | str
     config: type[StageConfig]
     record_kind: str
     description: str
+    prepare: Callable | str | None = None
+    prepare_fields: tuple[str, ...] = ()
 
     @property
     def module(self) -> str:
@@ -31,6 +36,9 @@ class StageEntry:
     def recipe(self) -> Callable:
         return resolve(self.run)
 
+    def preparation(self) -> Callable | None:
+        return resolve(self.prepare) if self.prepare else None
+
 
 STAGES = Registry("stage", "pipeline.kind")
 STAGES.add("pretrain", StageEntry("pharmakon.stages.pretrain:pretrain", PretrainConfig, "document",
@@ -38,7 +46,9 @@ STAGES.add("pretrain", StageEntry("pharmakon.stages.pretrain:pretrain", Pretrain
 STAGES.add("sft", StageEntry("pharmakon.stages.sft:sft", SFTStageConfig, "example",
                              "instruction tuning, loss on the response only (TRL SFTTrainer)"))
 STAGES.add("dpo", StageEntry("pharmakon.stages.dpo:dpo", DPOStageConfig, "pair",
-                             "direct preference optimisation vs a frozen copy (TRL DPOTrainer)"))
+                             "direct preference optimisation against the input model (TRL DPOTrainer)",
+                             prepare="pharmakon.stages.dpo:reference_logps",
+                             prepare_fields=("max_length", "batch_size", "bf16", "threads")))
 STAGES.add("finetune", StageEntry("pharmakon.stages.finetune:finetune", FinetuneConfig, "example",
                                   "downstream fine-tuning, LoRA (PEFT) or full, optionally merged"))
 
