@@ -27,6 +27,9 @@ def run_node(node: Node, cache_root: str, *_inputs_ready) -> tuple[str, str, flo
     with cache.claim(node.key, node.meta()) as out:
         if out is None:
             return node.key, "cached", 0.0
+        from pharmakon.stages.common import silence_libraries
+
+        silence_libraries()  # no library bars or chatter between our progress lines (also in Ray workers)
         inputs = {role: cache.path(key) for role, key in node.inputs.items()}
         KINDS[node.kind](node.config, inputs, node.seed, out)
     return node.key, "computed", time.perf_counter() - started

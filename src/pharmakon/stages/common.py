@@ -50,6 +50,7 @@ def progress_bar() -> Progress:
         TimeRemainingColumn(),
         transient=True,
         console=stderr_console(),
+        disable=not stderr_console().is_terminal,  # off a terminal, the engine prints one line per node instead
     )
 
 

@@ -1,4 +1,4 @@
-"""Preference learning with TRL's ``DPOTrainer`` against an explicit frozen copy of the model."""
+"""Preference learning with TRL's ``DPOTrainer``; the reference is the input model, scored once per pair."""
 
 from __future__ import annotations
 
