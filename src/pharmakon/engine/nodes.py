@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pharmakon.data.io import atomic_write_bytes, load_records, save_records, write_table_atomic
-from pharmakon.engine.spec import PoisonSpec
+from pharmakon.engine.items import PoisonSpec
 from pharmakon.world import World, WorldConfig
 
 MODEL_DIR = "model"

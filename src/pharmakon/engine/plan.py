@@ -15,10 +15,11 @@ from functools import cache
 from typing import Any
 
 from pharmakon.engine.code import code_version
+from pharmakon.engine.items import StageSpec
 from pharmakon.engine.load import validate
 from pharmakon.engine.paths import set_path
 from pharmakon.engine.results import point_id
-from pharmakon.engine.spec import StageSpec, Study
+from pharmakon.engine.spec import Study
 from pharmakon.errors import PharmakonError
 from pharmakon.poison import ATTACKS
 from pharmakon.probes import PROBES
@@ -127,7 +128,7 @@ def grid(study: Study) -> list[Point]:
     return points
 
 
-DATA_MODULES = ["pharmakon.engine.nodes", "pharmakon.world", "pharmakon.data.records"]
+DATA_MODULES = ["pharmakon.engine.nodes", "pharmakon.engine.items", "pharmakon.world", "pharmakon.data.records"]
 
 
 def _poison_modules(stage: StageSpec) -> list[str]:

@@ -1,8 +1,8 @@
 """A study as data: pydantic models for the spec, validated before anything runs.
 
-A stage's recipe fields, a poison's attack parameters and a probe's settings sit flat on their item
-(``pipeline.dpo.beta``, ``pipeline.pretrain.poison.count``, ``probes.backdoor.n_prompts``) and are validated
-against the registered stage, attack or probe; the resolved spec carries every default.
+The pipeline's items (``engine/items.py``) carry their recipe fields, attack parameters and probe settings flat
+(``pipeline.dpo.beta``, ``pipeline.pretrain.poison.count``, ``probes.backdoor.n_prompts``); the study adds the
+world, model, seeds, sweep and executor, and the checks that span items. The resolved spec carries every default.
 """
 
 from __future__ import annotations
@@ -10,129 +10,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from pharmakon.engine.paths import NESTED, get_path, unknown_key_message
+from pharmakon.engine.items import ProbeSpec, StageSpec
+from pharmakon.engine.paths import NESTED, get_path
 from pharmakon.errors import PharmakonError
 from pharmakon.models.sizes import TINY_CONFIGS
 from pharmakon.poison import ATTACKS
-from pharmakon.poison.budget import Budget
 from pharmakon.probes import PROBES
 from pharmakon.registry import load_plugins
 from pharmakon.stages import STAGES
-from pharmakon.world import FAMILIES, WorldConfig
+from pharmakon.world import WorldConfig
 
-ADAPTATIONS = ("plain",)
 UNSWEEPABLE = ("name", "description", "question", "seeds", "sweep", "executor")
-
-
-def _flat_config(owner: BaseModel, config_model: type[BaseModel], own_fields: list[str], skip=()) -> dict:
-    """Validate ``owner``'s extra fields against ``config_model``; return them with every default filled in."""
-    extra = dict(owner.model_extra or {})
-    allowed = [f for f in config_model.model_fields if f not in skip]
-    for key in extra:
-        if key not in allowed:
-            raise ValueError(f"{NESTED}{key}: {unknown_key_message(key, [*own_fields, *allowed])}")
-    try:
-        config = config_model(**extra)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"])
-        raise ValueError(f"{NESTED}{where}: {str(error['msg']).removeprefix('Value error, ')}") from None
-    return {k: v for k, v in config.model_dump(mode="json").items() if k not in skip}
-
-
-class PoisonSpec(BaseModel):
-    """The attack on a stage's data: its name, its budget (count or rate; insert or replace), its parameters."""
-
-    model_config = ConfigDict(extra="allow")
-
-    attack: str = "dos"
-    count: int | None = Field(default=None, ge=0, description="poison records (absolute)")
-    rate: float | None = Field(default=None, ge=0, le=1, description="poison share of the final dataset")
-    mode: Literal["insert", "replace"] = "insert"
-
-    @model_validator(mode="after")
-    def _resolve(self) -> PoisonSpec:
-        if self.attack not in ATTACKS:
-            raise ValueError(f"{NESTED}attack: unknown attack {self.attack!r}; allowed: {', '.join(sorted(ATTACKS))}")
-        if (self.count is None) == (self.rate is None):
-            raise ValueError(f"{NESTED}count: give exactly one of count and rate")
-        own = list(PoisonSpec.model_fields)
-        self.__pydantic_extra__ = _flat_config(self, ATTACKS[self.attack].config_model, own, skip=("budget",))
-        return self
-
-    def budget(self) -> Budget:
-        return Budget(count=self.count, rate=self.rate, mode=self.mode)
-
-    def build(self):
-        """The attack object, ready to ``apply``."""
-        return ATTACKS[self.attack](budget=self.budget(), **(self.model_extra or {}))
-
-
-class DataSpec(BaseModel):
-    """Which clean records a stage trains on: the world's (or the dataset's), optionally some families only."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    families: list[str] | None = Field(default=None, description="train only on these world families")
-    limit: int | None = Field(default=None, ge=1, description="at most this many clean records (seeded choice)")
-
-    @field_validator("families")
-    @classmethod
-    def _known_families(cls, value: list[str] | None) -> list[str] | None:
-        for family in value or []:
-            if family not in FAMILIES:
-                raise ValueError(f"unknown family {family!r}; allowed: {', '.join(FAMILIES)}")
-        return value
-
-
-class StageSpec(BaseModel):
-    """One pipeline stage: its kind, its name (default: the kind), its data, its poison, its recipe's fields."""
-
-    model_config = ConfigDict(extra="allow")
-
-    kind: str
-    name: str = ""
-    data: DataSpec = Field(default_factory=DataSpec)
-    poison: PoisonSpec | None = None
-
-    @model_validator(mode="after")
-    def _resolve(self) -> StageSpec:
-        if self.kind not in STAGES:
-            raise ValueError(f"{NESTED}kind: unknown stage {self.kind!r}; allowed: {', '.join(sorted(STAGES))}")
-        self.name = self.name or self.kind
-        self.__pydantic_extra__ = _flat_config(self, STAGES[self.kind].config, list(StageSpec.model_fields))
-        if self.poison is not None and self.kind not in ATTACKS[self.poison.attack].stages:
-            allowed = ", ".join(ATTACKS[self.poison.attack].stages)
-            raise ValueError(f"{NESTED}poison.attack: {self.poison.attack!r} poisons {allowed} data, not {self.kind}")
-        return self
-
-    def recipe_config(self):
-        return STAGES[self.kind].config(**(self.model_extra or {}))
-
-
-class ProbeSpec(BaseModel):
-    """A probe, the stages after which it runs (default: every stage), its adaptation and its settings."""
-
-    model_config = ConfigDict(extra="allow")
-
-    name: str
-    after: list[str] | None = Field(default=None, description="stage names; default: after every stage")
-    adaptation: str = "plain"
-
-    @model_validator(mode="after")
-    def _resolve(self) -> ProbeSpec:
-        if self.name not in PROBES:
-            raise ValueError(f"{NESTED}name: unknown probe {self.name!r}; allowed: {', '.join(sorted(PROBES))}")
-        if self.adaptation not in ADAPTATIONS:
-            raise ValueError(f"{NESTED}adaptation: unknown adaptation {self.adaptation!r}; "
-                             f"allowed: {', '.join(ADAPTATIONS)}")
-        self.__pydantic_extra__ = _flat_config(self, PROBES[self.name].config, list(ProbeSpec.model_fields))
-        return self
-
-    def probe_config(self):
-        return PROBES[self.name].config(**(self.model_extra or {}))
 
 
 class ModelSpec(BaseModel):
