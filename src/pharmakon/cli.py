@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -73,9 +74,7 @@ def _run(spec, out: Path | None, cache: Path | None, dry_run: bool) -> None:
     if dry_run:
         plan = plan_study(spec)
         cached = count_cached(plan, store)
-        kinds = {}
-        for node in plan.nodes.values():
-            kinds[node.kind] = kinds.get(node.kind, 0) + 1
+        kinds = Counter(node.kind for node in plan.nodes.values())
         console.print(f"{spec.name}: {len(plan.points)} grid points × {len(spec.seeds)} seeds × "
                       f"{len(spec.conditions)} conditions", highlight=False)
         console.print(f"nodes total {len(plan.nodes)} / cached {cached} / to run {len(plan.nodes) - cached}  "

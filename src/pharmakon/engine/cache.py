@@ -85,7 +85,7 @@ class Cache:
         for folder in sorted((self.root / "nodes").glob("*")) if (self.root / "nodes").exists() else []:
             if (folder / MARKER).exists() and (folder / META).exists():
                 meta = json.loads((folder / META).read_text())
-                meta["bytes"] = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+                meta["bytes"] = _size(folder)
                 found.append(meta)
         return found
 
@@ -110,10 +110,14 @@ class Cache:
         removed = freed = 0
         for path in self.garbage(everything):
             with self.lock(path.name.split(".")[0]):
-                freed += sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+                freed += _size(path)
                 shutil.rmtree(path, ignore_errors=True)
                 removed += 1
         return removed, freed
+
+
+def _size(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
 
 
 def _alive(name: str) -> bool:

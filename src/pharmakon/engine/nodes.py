@@ -23,9 +23,9 @@ MODEL_DIR = "model"
 TOKENIZER_DIR = "tokenizer"
 
 
-def world_texts(config: dict) -> list[str]:
+def world_texts(config: dict, world: World | None = None) -> list[str]:
     """The clean reference text: the world's corpus plus any local dataset's documents."""
-    texts = list(World(WorldConfig(**config["world"])).corpus_text())
+    texts = list((world or World(WorldConfig(**config["world"]))).corpus_text())
     if config.get("dataset"):
         texts += [r.text for r in load_records(Path(config["dataset"]["path"]))]
     return texts
@@ -130,7 +130,7 @@ def run_probe(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
     context = ProbeContext(
         eval_items={f: world.eval_items(f) for f in families},
         heldout_documents=[r.text for r in world.heldout_documents()],
-        reference_text=world_texts(config),
+        reference_text=world_texts(config, world),
         style=config["style"], trigger=config["trigger"], behaviour=config["behaviour"],
         adaptation=config["adaptation"],
     )

@@ -135,9 +135,9 @@ def run_study(study: Study, out: Path | None = None, cache: Cache | Path | str |
     plan = plan_study(study)
     run_dir = choose_run_dir(study, out)
     nodes = list(plan.nodes.values())
-    cached = count_cached(plan, cache)
-    progress.start(len(nodes), cached)
     pending = [node for node in nodes if not cache.complete(node.key)]
+    cached = len(nodes) - len(pending)
+    progress.start(len(nodes), cached)
     computed = 0
 
     def started(node: Node) -> None:
