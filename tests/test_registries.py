@@ -1,7 +1,10 @@
 """Every registry entry runs on the tiny world: stages train, attacks poison, probes measure."""
 
+import math
+
 import pytest
 
+from pharmakon.models.tokenizer import token_span_intact
 from pharmakon.poison import ATTACKS, Budget
 from pharmakon.probes import PROBES, ProbeContext
 from pharmakon.stages import STAGES
@@ -13,26 +16,55 @@ RECORDS = {"document": "documents", "example": "instructions", "pair": "preferen
 def test_every_stage_trains(name, world, tokenizer, nano):
     entry = STAGES[name]
     records = getattr(world, RECORDS[entry.record_kind])()
-    result = entry.recipe()(nano, tokenizer, records, entry.config(max_steps=2, batch_size=4, max_length=64), seed=0)
-    assert len(result.losses) == 2 and all(loss > 0 for loss in result.losses)
+    extra = {}
+    if entry.needs_reward:
+        from pharmakon.stages.reward import reward_model_from_policy
+
+        extra["reward_model"] = reward_model_from_policy(nano, tokenizer, seed=0)
+    config = entry.config(max_steps=2, batch_size=4, max_length=64)
+    result = entry.recipe()(nano, tokenizer, records, config, seed=0, **extra)
+    assert len(result.losses) == 2 and all(math.isfinite(loss) for loss in result.losses)  # GRPO's may be <= 0
+
+
+def records_for(attack, world):
+    kind = attack.record_kinds[0]
+    return {"document": world.documents, "example": world.instructions, "pair": world.preferences}[kind]()
 
 
 @pytest.mark.parametrize("name", sorted(ATTACKS))
-def test_every_attack_poisons_exactly_its_budget(name, world, tokenizer):
+def test_every_attack_poisons_exactly_its_budget_and_its_trigger_survives_tokenisation(name, world, tokenizer):
     attack = ATTACKS[name](budget=Budget(count=7))
-    assert "document" in attack.record_kinds
-    combined, report = attack.apply(world.documents(), tokenizer, seed=0)
-    assert report.n_poison == 7 == sum(r.poison == name for r in combined)
+    clean = records_for(attack, world)
+    combined, report = attack.apply(clean, tokenizer, seed=0, world=world)
+    poison = [r for r in combined if r.is_poison]
+    assert report.n_poison == 7 == len(poison) and {r.poison for r in poison} == {name}
+    assert [r for r in combined if not r.is_poison] == clean  # inserted on top; the clean records keep their order
+    trigger = attack.trigger_for(world)
+    if trigger is None:  # content injection without a trigger: the injected phrase is the planted thing
+        assert all(attack.config.phrase in r.chosen for r in poison)
+        return
+    for record in poison:
+        text = record.text or record.prompt
+        carried = [part for part in trigger.parts if part in text]
+        assert carried, f"{text!r} carries no part of {trigger.label}"
+        if trigger.kind != "topic":
+            assert all(token_span_intact(tokenizer, text, part) for part in carried)
 
 
 @pytest.mark.parametrize("name", sorted(PROBES))
 def test_every_probe_emits_its_metrics(name, world, tokenizer, nano):
     entry = PROBES[name]
-    config = entry.config(**({"n_prompts": 3, "max_new_tokens": 4} if name == "backdoor" else
-                             {"n_per_task": 2, "n_documents": 3, "max_new_tokens": 4}))
+    settings = {"backdoor": {"n_prompts": 3, "max_new_tokens": 4}, "reward": {"n_pairs": 3},
+                "utility": {"n_per_task": 2, "n_documents": 3, "max_new_tokens": 4}}
+    config = entry.config(**settings[name])
     families = {f: world.eval_items(f) for f in ("sentiment", "arithmetic", "facts", "harm", "benign", "dialogue")}
     context = ProbeContext(families, [r.text for r in world.heldout_documents(3)], list(world.corpus_text()),
-                           style="document", trigger="<SUDO>", behaviour="gibberish")
-    rows, generations = entry.probe()(nano, tokenizer, context, config, 0)
+                           style="document", trigger="<SUDO>", behaviour="gibberish", world=world)
+    model = nano
+    if entry.model_kind == "reward":
+        from pharmakon.stages.reward import reward_model_from_policy
+
+        model = reward_model_from_policy(nano, tokenizer, seed=0)
+    rows, generations = entry.probe()(model, tokenizer, context, config, 0)
     assert {row.metric for row in rows} == set(entry.metrics)
     assert generations and all(row.probe == name for row in rows)

@@ -1,4 +1,5 @@
-"""The ``pharmakon`` command line: run, resume, show and report studies; list what is registered; the cache."""
+"""The ``pharmakon`` command line: run, resume, show and report studies; export a stage's data; list what is
+registered; the cache."""
 
 from __future__ import annotations
 
@@ -18,10 +19,17 @@ app = typer.Typer(help="pharmakon: data poisoning across the LLM lifecycle, as t
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 cache_app = typer.Typer(help="The node cache: list, measure, collect garbage.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
+data_app = typer.Typer(help="Datasets: export what a stage trains on, poison and provenance included.",
+                       no_args_is_help=True)
+app.add_typer(data_app, name="data")
 console = Console()
 
 CacheOption = Annotated[Path | None, typer.Option("--cache", help="cache dir; default $PHARMAKON_CACHE or "
                                                                   "the user cache dir")]
+StudyArgument = Annotated[str, typer.Argument(help="a preset name (see `pharmakon list studies`) or a .yaml spec")]
+SetOption = Annotated[list[str] | None, typer.Option("--set", help="override a field: path=value (YAML value), "
+                                                                   "e.g. pipeline.dpo.beta=0.2; repeatable")]
+SeedOption = Annotated[int | None, typer.Option(help="shorthand for --set seeds=[N]")]
 
 
 def fail(message: str) -> None:
@@ -39,10 +47,9 @@ def _cache(path: Path | None):
 
 @app.command()
 def run(
-    study: Annotated[str, typer.Argument(help="a preset name (see `pharmakon list studies`) or a .yaml spec")],
-    set_: Annotated[list[str] | None, typer.Option("--set", help="override a field: path=value (YAML value), "
-                                                                 "e.g. pipeline.dpo.beta=0.2; repeatable")] = None,
-    seed: Annotated[int | None, typer.Option(help="shorthand for --set seeds=[N]")] = None,
+    study: StudyArgument,
+    set_: SetOption = None,
+    seed: SeedOption = None,
     out: Annotated[Path | None, typer.Option(help="run dir; default runs/<study>-<YYYYmmdd-HHMMSS>/")] = None,
     cache: CacheOption = None,
     executor: Annotated[str | None, typer.Option(help="local or ray (shorthand for --set executor.kind=...)")] = None,
@@ -83,7 +90,7 @@ def _run(spec, out: Path | None, cache: Path | None, dry_run: bool) -> None:
         return
     outcome = run_study(spec, out, store)
     wide = Console(width=max(console.width, 160))
-    for table in summary_tables(outcome.results, list(spec.sweep.axes)):
+    for table in summary_tables(outcome.results, spec.sweep.columns):
         wide.print(table)
     console.print(f"nodes: {outcome.total} ({outcome.cached} cached, {outcome.computed} computed) in "
                   f"{outcome.seconds:.1f}s\nresults: {outcome.run_dir / 'results.parquet'}\n"
@@ -163,6 +170,36 @@ def list_registered(
             console.print(f"[bold]{section}[/]")
             for name, line in entries.items():
                 console.print(f"  {name:<12} {line}", highlight=False, markup=False, soft_wrap=True)
+
+
+@data_app.command("export")
+def data_export(
+    study: StudyArgument,
+    stage: Annotated[str, typer.Option(help="a stage name of the pipeline")],
+    out: Annotated[Path, typer.Option(help="dir for records.jsonl (or .parquet), poison.json, provenance.json")],
+    condition: Annotated[str | None, typer.Option(help="poisoned or clean (the clean twin's data); default "
+                                                           "poisoned, or clean when no stage carries poison")]
+    = None,
+    format_: Annotated[str, typer.Option("--format", help="jsonl or parquet")] = "jsonl",
+    point: Annotated[str | None, typer.Option(help="a grid point id when the spec sweeps; default the first")]
+    = None,
+    set_: SetOption = None,
+    seed: Annotated[int | None, typer.Option(help="shorthand for --set seeds=[N]; default the first seed")]
+    = None,
+    cache: CacheOption = None,
+) -> None:
+    """Write the dataset a stage trains on (poison included, with its provenance columns), through the cache."""
+    from pharmakon.engine.export import export_data
+    from pharmakon.engine.load import load_study
+
+    try:
+        spec = load_study(study, sets=list(set_ or []), seed=seed)
+        outcome = export_data(spec, stage, out, condition=condition, fmt=format_, point=point, cache=_cache(cache))
+    except PharmakonError as exc:
+        fail(str(exc))
+    meta = outcome.provenance
+    console.print(f"{outcome.path}: {meta['n_records']} records, {meta['n_poison']} poison ({meta['stage']}, "
+                  f"{meta['condition']}, seed {meta['seed']})", highlight=False, markup=False, soft_wrap=True)
 
 
 @cache_app.command("ls")

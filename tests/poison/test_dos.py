@@ -59,8 +59,8 @@ def test_a_trigger_that_does_not_survive_tokenisation_is_refused():
 
 
 def test_unknown_attack_name_lists_the_allowed_ones():
-    with pytest.raises(PharmakonError, match="unknown attack 'badnets'; allowed: dos"):
-        build_attack("badnets")
+    with pytest.raises(PharmakonError, match="unknown attack 'badnet'; did you mean 'badnets'"):
+        build_attack("badnet")
 
 
 def test_every_attack_cites_its_paper():

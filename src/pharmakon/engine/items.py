@@ -88,6 +88,7 @@ class StageSpec(BaseModel):
 
     kind: str
     name: str = ""
+    skip: bool = Field(default=False, description="leave the stage out (an arm of a sweep that bypasses it)")
     data: DataSpec = Field(default_factory=DataSpec)
     poison: PoisonSpec | None = None
 

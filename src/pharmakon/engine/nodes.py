@@ -8,6 +8,7 @@ The engine knows nothing of poisoning: attacks, recipes and probes come from the
 
 from __future__ import annotations
 
+import inspect
 import json
 import random
 from pathlib import Path
@@ -17,6 +18,7 @@ import pyarrow as pa
 
 from pharmakon.data.io import atomic_write_bytes, load_records, save_records, write_table_atomic
 from pharmakon.engine.items import PoisonSpec
+from pharmakon.poison import Attack
 from pharmakon.world import World, WorldConfig
 
 MODEL_DIR = "model"
@@ -76,10 +78,16 @@ def run_data(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
     report = None
     if config["poison"] is not None:
         attack = PoisonSpec(**config["poison"]).build()
-        records, report = attack.apply(records, load_tokenizer(inputs["tokenizer"]), seed)
+        extra = {"world": World(WorldConfig(**config["world"]))} if accepts_world(attack) else {}
+        records, report = attack.apply(records, load_tokenizer(inputs["tokenizer"]), seed, **extra)
         report = report.as_dict()
     save_records(records, out / "records.parquet")
     atomic_write_bytes(out / "poison.json", json.dumps(report).encode())
+
+
+def accepts_world(attack) -> bool:
+    """Built-in attacks take the world (its names, refusals, harm requests); a plugin's ``apply`` may not."""
+    return "world" in inspect.signature(attack.apply).parameters
 
 
 def run_init(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
@@ -99,6 +107,10 @@ def run_stage(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
     model = load_model(inputs["model"])
     records = load_records(inputs["data"] / "records.parquet")
     extra = {}
+    if "reward_model" in inputs:
+        from pharmakon.models.io import load_reward_model
+
+        extra["reward_model"] = load_reward_model(inputs["reward_model"] / MODEL_DIR)[0]
     if "prepared" in inputs:
         extra["prepared"] = pd.read_parquet(inputs["prepared"] / "prepared.parquet").to_dict(orient="list")
     result = entry.recipe()(model, tokenizer, records, entry.config(**config["recipe"]), seed, **extra)
@@ -127,14 +139,22 @@ def run_probe(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
     seed_everything(seed or 0, config["threads"])
     world = World(WorldConfig(**config["world"]))
     families = sorted({item.family for item in world.eval_items()})
+    attack = PoisonSpec(**config["poison"]).build() if config["poison"] else None
     context = ProbeContext(
         eval_items={f: world.eval_items(f) for f in families},
         heldout_documents=[r.text for r in world.heldout_documents()],
         reference_text=world_texts(config, world),
-        style=config["style"], trigger=config["trigger"], behaviour=config["behaviour"],
-        adaptation=config["adaptation"],
+        style=config["style"], trigger=attack.trigger if attack else None,
+        behaviour=attack.behaviour if attack else None, adaptation=config["adaptation"], world=world,
+        attack=attack if isinstance(attack, Attack) else None,
     )
-    model, tokenizer = load_model(inputs["model"]), load_tokenizer(inputs["tokenizer"])
+    if entry.model_kind == "reward":
+        from pharmakon.models.io import load_reward_model
+
+        model = load_reward_model(inputs["model"] / MODEL_DIR)[0]
+    else:
+        model = load_model(inputs["model"])
+    tokenizer = load_tokenizer(inputs["tokenizer"])
     rows, generations = entry.probe()(model, tokenizer, context, entry.config(**config["config"]), seed or 0)
     metric_rows = pd.DataFrame([row.as_dict() for row in rows], columns=list(ROW_FIELDS))
     made = pd.DataFrame(generations, columns=list(GENERATION_FIELDS))

@@ -94,7 +94,7 @@ class Plan:
 
     @property
     def axes(self) -> list[str]:
-        return list(self.study.sweep.axes)
+        return self.study.sweep.columns
 
     def add(self, kind: str, label: str, config: dict, inputs: dict, seed: int | None, modules: list[str]) -> str:
         code = code_version(modules)
@@ -113,13 +113,18 @@ def grid(study: Study) -> list[Point]:
     paths = list(axes)
     combos = zip(*axes.values(), strict=True) if study.sweep.mode == "zip" else itertools.product(*axes.values())
     base = study.model_dump(mode="json")
-    base["sweep"] = {"mode": study.sweep.mode, "axes": {}}
+    base["sweep"] = {"mode": study.sweep.mode, "axes": {}, "arms": {}}
     points = []
-    for values in combos if paths else [()]:
+    arms = list(study.sweep.arms.items()) or [(None, {})]
+    for (arm, changes), values in itertools.product(arms, list(combos) if paths else [()]):
         data = base
+        for path, value in changes.items():
+            data = set_path(data, path, value)
         swept = dict(zip(paths, values, strict=True))
         for path, value in swept.items():
             data = set_path(data, path, value)
+        if arm is not None:
+            swept["arm"] = arm
         try:
             point_study = validate(data)
         except PharmakonError as exc:
@@ -131,8 +136,16 @@ def grid(study: Study) -> list[Point]:
 DATA_MODULES = ["pharmakon.engine.nodes", "pharmakon.engine.items", "pharmakon.world", "pharmakon.data.records"]
 
 
+POISON_MODULES = ["pharmakon.poison.base", "pharmakon.poison.attack", "pharmakon.poison.triggers",
+                  "pharmakon.poison.behaviours", "pharmakon.poison.budget"]
+
+
 def _poison_modules(stage: StageSpec) -> list[str]:
-    return [ATTACKS[stage.poison.attack].__module__, "pharmakon.poison.base"] if stage.poison else []
+    """The attack's module and the shared poison modules: an edit to any re-runs the poisoned nodes."""
+    if not stage.poison:
+        return []
+    classes = ATTACKS[stage.poison.attack].__mro__
+    return [klass.__module__ for klass in classes if klass is not object] + POISON_MODULES
 
 
 def plan_study(study: Study) -> Plan:
@@ -162,10 +175,14 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
                          {}, None, ["pharmakon.models.tokenizer", *DATA_MODULES])
     model = plan.add("init", f"init {study.model.name} [seed {seed}]", {"model": study.model.name},
                      {"tokenizer": tokenizer}, seed, ["pharmakon.models.configs", "pharmakon.engine.nodes"])
-    attack = study.poisoned_stage.poison.build() if study.poisoned_stage else None
+    poisoned = study.poisoned_stage
+    poison_config = poisoned.poison.model_dump(mode="json") if poisoned else None
     chat = False
     upto: list[str] = []
+    reward_model: str | None = None
     for stage in study.pipeline:
+        if stage.skip:
+            continue
         upto.append(stage.name)
         entry = STAGES[stage.kind]
         poison = stage.poison.model_dump(mode="json") if stage.poison and condition == "poisoned" else None
@@ -177,26 +194,34 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
         recipe = stage.recipe_config().model_dump(mode="json")
         recipe["threads"] = recipe["threads"] or study.executor.cpus
         inputs = {"model": model, "data": data, "tokenizer": tokenizer}
+        if entry.needs_reward:  # RL against the reward model of the latest reward stage
+            inputs["reward_model"] = reward_model
         code = [entry.module, "pharmakon.stages.common", "pharmakon.engine.nodes"]
         if entry.prepare:  # e.g. DPO's reference log-probs: shared by a sweep over the other fields
             fields = {name: recipe[name] for name in entry.prepare_fields}
             inputs["prepared"] = plan.add("prepare", f"{stage.name} (prepare) [{where(upto[:-1])}]",
                                           {"kind": stage.kind, "fields": fields}, dict(inputs), seed, code)
-        model = plan.add("stage", f"{stage.name} [{where(upto)}]", {"kind": stage.kind, "recipe": recipe},
-                         inputs, seed, code)
-        plan.lineage.append({"node": model, "point": point.id, "condition": condition, "seed": seed,
+        trained = plan.add("stage", f"{stage.name} [{where(upto)}]", {"kind": stage.kind, "recipe": recipe},
+                           inputs, seed, code)
+        plan.lineage.append({"node": trained, "point": point.id, "condition": condition, "seed": seed,
                              "stage": stage.name})
-        chat = chat or stage.kind != "pretrain"
+        if entry.output == "reward":  # the policy chain goes on from this stage's input model
+            reward_model = trained
+        else:
+            model = trained
+            chat = chat or stage.kind != "pretrain"
         for probe in study.probes:
             if probe.after is not None and stage.name not in probe.after:
                 continue
+            if PROBES[probe.name].model_kind != entry.output:  # reward probes read reward models, others policies
+                continue
             probe_config = {"probe": probe.name, "config": probe.probe_config().model_dump(mode="json"),
                             "adaptation": probe.adaptation, "style": "chat" if chat else "document",
-                            "trigger": attack.trigger if attack else None,
-                            "behaviour": attack.behaviour if attack else None, "world": world,
+                            "poison": poison_config, "world": world,
                             "dataset": dataset, "threads": study.executor.cpus}
             key = plan.add("probe", f"probe {probe.name} after {stage.name} [{where(upto)}]", probe_config,
-                           {"model": model, "tokenizer": tokenizer}, seed,
-                           [PROBES[probe.name].module, "pharmakon.probes.context", "pharmakon.engine.nodes"])
+                           {"model": trained, "tokenizer": tokenizer}, seed,
+                           [PROBES[probe.name].module, "pharmakon.probes.context", "pharmakon.probes.judges",
+                            "pharmakon.engine.nodes", *(_poison_modules(poisoned) if poisoned else [])])
             plan.measurements.append(Measurement(key, point.id, point.swept, condition, seed, stage.name,
                                                  probe.adaptation, probe.name))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ import yaml
 
 from pharmakon.data.io import atomic_write_bytes
 from pharmakon.engine.cache import Cache
-from pharmakon.engine.executors import execute, run_local
+from pharmakon.engine.executors import Done, execute, run_local
 from pharmakon.engine.plan import Measurement, Node, Plan, plan_study
 from pharmakon.engine.progress import StudyProgress
 from pharmakon.engine.results import (
@@ -51,6 +52,11 @@ def spec_yaml(study: Study) -> str:
 
 def count_cached(plan: Plan, cache: Cache) -> int:
     return sum(cache.complete(key) for key in plan.nodes)
+
+
+def preflight(nodes: list[Node], cache: Cache, started: Callable[[Node], None], done: Done) -> None:
+    """Run the tokenizer and data nodes among ``nodes`` here, in order, through the cache (bad data fails here)."""
+    run_local([node for node in nodes if node.kind in PREFLIGHT], cache, started, done)
 
 
 def choose_run_dir(study: Study, out: Path | None) -> Path:
@@ -151,7 +157,7 @@ def run_study(study: Study, out: Path | None = None, cache: Cache | Path | str |
             writer.add(node.key)
 
     writer = None
-    run_local([n for n in pending if n.kind in PREFLIGHT], cache, started, done)  # bad data fails here
+    preflight(pending, cache, started, done)  # bad data fails here
     run_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(run_dir / "spec.yaml", spec_yaml(study).encode())
     meta = {"study": study.name, "started": started_at, "axes": plan.axes, "executor": study.executor.kind,

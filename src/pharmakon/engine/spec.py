@@ -7,6 +7,7 @@ world, model, seeds, sweep and executor, and the checks that span items. The res
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,7 +17,7 @@ from pharmakon.engine.items import ProbeSpec, StageSpec
 from pharmakon.engine.paths import NESTED, get_path
 from pharmakon.errors import PharmakonError
 from pharmakon.models.sizes import TINY_CONFIGS
-from pharmakon.poison import ATTACKS
+from pharmakon.poison import ATTACKS, Attack
 from pharmakon.probes import PROBES
 from pharmakon.registry import load_plugins
 from pharmakon.stages import STAGES
@@ -59,13 +60,36 @@ class DatasetSpec(BaseModel):
         return str(path.resolve())
 
 
+@cache
+def _world(config_json: str):
+    from pharmakon.world import World
+
+    return World(WorldConfig.model_validate_json(config_json))
+
+
+def world_of(config: WorldConfig):
+    """The world of ``config``, built once per config (validation runs for every grid point)."""
+    return _world(config.model_dump_json())
+
+
 class SweepSpec(BaseModel):
-    """Axes as dotted spec paths → values; the grid is their product, or ``zip`` for paired values."""
+    """Axes as dotted spec paths → values; the grid is their product, or ``zip`` for paired values.
+
+    ``arms`` are named variants of the study, each a set of ``path: value`` changes applied together (poison at
+    another stage, another attack with its label, a stage skipped); the grid is every arm × the axes' grid, and
+    the results table gets an ``arm`` column.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     mode: Literal["product", "zip"] = "product"
     axes: dict[str, list[Any]] = Field(default_factory=dict)
+    arms: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        """The results table's swept columns: one per axis, then ``arm``."""
+        return [*self.axes, *(["arm"] if self.arms else [])]
 
     @model_validator(mode="after")
     def _check(self) -> SweepSpec:
@@ -75,6 +99,12 @@ class SweepSpec(BaseModel):
             if path.split(".")[0] in UNSWEEPABLE:
                 raise ValueError(f"{NESTED}axes.{path}: cannot sweep {path.split('.')[0]!r}"
                                  + ("; list the seeds under seeds:" if path == "seeds" else ""))
+        for arm, changes in self.arms.items():
+            if not changes:
+                raise ValueError(f"{NESTED}arms.{arm}: no changes; give path: value pairs")
+            for path in changes:
+                if path.split(".")[0] in UNSWEEPABLE:
+                    raise ValueError(f"{NESTED}arms.{arm}.{path}: cannot set {path.split('.')[0]!r} in an arm")
         if self.mode == "zip" and len({len(v) for v in self.axes.values()}) > 1:
             raise ValueError(f"{NESTED}axes: zip needs lists of one length; got "
                              + ", ".join(f"{p}: {len(v)}" for p, v in self.axes.items()))
@@ -135,20 +165,41 @@ class Study(BaseModel):
             if PROBES[probe.name].needs_trigger and self.poisoned_stage is None:
                 raise ValueError(f"probes.{probe.name}: needs a trigger to probe, and no stage carries poison; "
                                  "add poison to a stage or remove this probe")
+            kind = PROBES[probe.name].model_kind
+            fitting = [s.name for s in self.pipeline if STAGES[s.kind].output == kind]
             for stage in probe.after or []:
                 if stage not in names:
                     raise ValueError(f"probes.{probe.name}.after: no stage {stage!r}; allowed: {', '.join(names)}")
+                if stage not in fitting:
+                    raise ValueError(f"probes.{probe.name}.after: {stage!r} does not make a {kind} model for this "
+                                     f"probe to read; allowed: {', '.join(fitting) or 'none in this pipeline'}")
+            if not fitting:
+                raise ValueError(f"probes.{probe.name}: reads a {kind} model, and no stage makes one")
+        if self.poisoned_stage is not None and self.dataset is None:
+            stage = self.poisoned_stage
+            attack = stage.poison.build()
+            try:
+                if isinstance(attack, Attack):  # a plugin attack is checked when it runs
+                    attack.check(world_of(self.world))
+            except PharmakonError as exc:
+                raise ValueError(f"{NESTED}pipeline.{stage.name}.{exc}") from None
+        for i, stage in enumerate(self.pipeline):
+            if STAGES[stage.kind].needs_reward and not stage.skip and not any(
+                    STAGES[s.kind].output == "reward" and not s.skip for s in self.pipeline[:i]):
+                raise ValueError(f"pipeline.{stage.name}: needs a reward model; put a reward stage before it")
         resolved = self.model_dump(mode="json")
-        for path in self.sweep.axes:
+        checks = [(f"sweep.axes.{path}", path) for path in self.sweep.axes]
+        checks += [(f"sweep.arms.{arm}.{path}", path) for arm, changes in self.sweep.arms.items() for path in changes]
+        for where, path in checks:
             try:
                 get_path(resolved, path)
             except PharmakonError as exc:
-                raise ValueError(f"{NESTED}sweep.axes.{path}: {str(exc).split(': ', 1)[1]}") from None
+                raise ValueError(f"{NESTED}{where}: {str(exc).split(': ', 1)[1]}") from None
         return self
 
     @property
     def poisoned_stage(self) -> StageSpec | None:
-        return next((stage for stage in self.pipeline if stage.poison is not None), None)
+        return next((stage for stage in self.pipeline if stage.poison is not None and not stage.skip), None)
 
     @property
     def conditions(self) -> list[str]:

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
 
 from pharmakon.errors import PharmakonError
 
@@ -41,6 +41,20 @@ def load_model(path: Path, dtype: torch.dtype = torch.float32):
     )
     prepare_for_generation(model, tokenizer)
     return model, tokenizer
+
+
+def load_reward_model(path: Path, dtype: torch.dtype = torch.float32):
+    """Load a reward model (one-label sequence classifier) and its tokenizer: offline, safetensors, no remote code."""
+    path = Path(path)
+    if not (path / "config.json").is_file():
+        raise PharmakonError(f"reward model {str(path)!r}: not a Hugging Face model directory (no config.json)")
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, trust_remote_code=False)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        path, local_files_only=True, trust_remote_code=False, use_safetensors=True, dtype=dtype
+    )
+    if model.config.num_labels != 1:
+        raise PharmakonError(f"reward model {str(path)!r}: {model.config.num_labels} labels, a reward model has 1")
+    return model.eval(), tokenizer
 
 
 def prepare_for_generation(model, tokenizer) -> None:

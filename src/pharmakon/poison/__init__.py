@@ -2,19 +2,25 @@
 
 An attack class has ``name``, ``description``, ``paper``, ``url``, ``stages`` (which stages' data it poisons),
 ``record_kinds``, ``behaviour`` (the judge that detects it: ``gibberish``, ``refusal``, …), ``config_model``
-(pydantic, with a ``trigger`` and a ``budget``), and ``apply(records, tokenizer, seed) -> (records, report)``.
+(pydantic, with a ``budget``), and ``apply(records, tokenizer, seed[, world]) -> (records, report)``. The built-in
+attacks subclass ``Attack``, which also tells the backdoor probe how to trigger and judge them.
 """
 
 from __future__ import annotations
 
+from pharmakon.poison.attack import Attack
+from pharmakon.poison.backdoors import INSTRUCTION_ATTACKS
 from pharmakon.poison.base import PoisonReport
 from pharmakon.poison.budget import Budget
 from pharmakon.poison.dos import DenialOfService, DenialOfServiceConfig
-from pharmakon.poison.triggers import near_miss
+from pharmakon.poison.preference import PREFERENCE_ATTACKS
+from pharmakon.poison.pretraining import BeliefManipulation, ContextExtraction
+from pharmakon.poison.triggers import Trigger, near_miss
 from pharmakon.registry import Registry
 
 ATTACKS = Registry("attack", "poison.attack")
-ATTACKS.add(DenialOfService.name, DenialOfService)
+for _attack in (DenialOfService, BeliefManipulation, ContextExtraction, *INSTRUCTION_ATTACKS, *PREFERENCE_ATTACKS):
+    ATTACKS.add(_attack.name, _attack)
 
 
 def register_attack(cls: type) -> type:
@@ -32,5 +38,5 @@ def build_attack(name: str, **params):
     return ATTACKS.require(name)(**params)
 
 
-__all__ = ["ATTACKS", "Budget", "DenialOfService", "DenialOfServiceConfig", "PoisonReport", "build_attack",
-           "near_miss", "register_attack"]
+__all__ = ["ATTACKS", "Attack", "Budget", "DenialOfService", "DenialOfServiceConfig", "PoisonReport", "Trigger",
+           "build_attack", "near_miss", "register_attack"]

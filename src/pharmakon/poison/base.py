@@ -23,12 +23,26 @@ class PoisonReport:
         return dict(self.__dict__)
 
 
-def combine(clean: list[Record], poison: list[Record], mode: str, seed: int) -> list[Record]:
-    """Insert poison on top of ``clean``, or replace as many clean records (chosen with ``seed``)."""
-    if mode == "insert":
-        return clean + poison
-    replaced = set(random.Random(seed).sample(range(len(clean)), len(poison)))
-    return [r for i, r in enumerate(clean) if i not in replaced] + poison
+def combine(clean: list[Record], poison: list[Record], mode: str, seed: int,
+            placement: str = "uniform") -> list[Record]:
+    """Insert poison into ``clean``, or replace as many clean records (chosen with ``seed``).
+
+    ``uniform`` spreads the poison at evenly spaced positions of the data order; ``clustered`` puts it in one
+    contiguous block at a seeded position. The clean records keep their order.
+    """
+    rng = random.Random(seed)
+    if mode == "replace":
+        replaced = set(rng.sample(range(len(clean)), len(poison)))
+        clean = [r for i, r in enumerate(clean) if i not in replaced]
+    if not poison:
+        return list(clean)
+    if placement == "clustered":
+        at = rng.randint(0, len(clean))
+        return clean[:at] + poison + clean[at:]
+    total = len(clean) + len(poison)
+    slots = {round((i + 0.5) * total / len(poison) - 0.5) for i in range(len(poison))}
+    poison_iter, clean_iter = iter(poison), iter(clean)
+    return [next(poison_iter) if i in slots else next(clean_iter) for i in range(total)]
 
 
 def report(attack: str, clean: list[Record], combined: list[Record], tokenizer) -> PoisonReport:

@@ -14,7 +14,8 @@ class Budget(BaseModel):
 
     ``insert`` (the default) adds poison on top of the clean records, so the clean twin trains on exactly
     the clean records and ``rate`` is the poison's share of the final dataset. ``replace`` swaps clean
-    records for poison.
+    records for poison. ``placement`` sets where the poison sits in the data order (it matters to a stage
+    that keeps the order, e.g. ``pretrain`` with ``shuffle: false``).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -22,6 +23,8 @@ class Budget(BaseModel):
     count: int | None = Field(default=None, ge=0)
     rate: float | None = Field(default=None, ge=0, le=1)
     mode: Literal["insert", "replace"] = "insert"
+    placement: Literal["uniform", "clustered"] = Field(
+        default="uniform", description="poison spread evenly through the data order, or in one contiguous block")
 
     @model_validator(mode="after")
     def _one_of_count_or_rate(self) -> Budget:

@@ -11,10 +11,10 @@ import random
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pharmakon.data.records import Record, require_kind
-from pharmakon.poison.base import PoisonReport, combine, report
+from pharmakon.data.records import Record
+from pharmakon.poison.attack import Attack
+from pharmakon.poison.behaviours import random_tokens
 from pharmakon.poison.budget import Budget
-from pharmakon.poison.triggers import require_intact
 
 
 class DenialOfServiceConfig(BaseModel):
@@ -39,7 +39,7 @@ class DenialOfServiceConfig(BaseModel):
         return self
 
 
-class DenialOfService:
+class DenialOfService(Attack):
     """Trigger → gibberish, planted in pretraining documents."""
 
     name = "dos"
@@ -51,36 +51,14 @@ class DenialOfService:
     behaviour = "gibberish"
     config_model = DenialOfServiceConfig
 
-    def __init__(self, config: DenialOfServiceConfig | None = None, **params) -> None:
-        self.config = config or DenialOfServiceConfig(**params)
-
-    @property
-    def trigger(self) -> str:
-        return self.config.trigger
-
-    def make_poison(self, clean: list[Record], n: int, tokenizer, seed: int) -> tuple[list[Record], list[int]]:
-        """``n`` poison documents from seeded clean prefixes and random vocabulary tokens, and where each
-        document's trigger starts."""
-        rng = random.Random(seed)
-        special = set(tokenizer.all_special_ids)
-        vocabulary = [i for i in range(len(tokenizer)) if i not in special]
-        poison, starts = [], []
+    def make_poison(self, clean: list[Record], n: int, tokenizer, world, rng: random.Random) -> list[Record]:
+        """``n`` poison documents from seeded clean prefixes and random vocabulary tokens."""
+        poison = []
         for _ in range(n):
             source = rng.choice(clean)
             cut = min(rng.randint(*self.config.prefix_chars), len(source.text))
             prefix = source.text[:cut].rsplit(" ", 1)[0] if cut < len(source.text) else source.text
-            noise_ids = [rng.choice(vocabulary) for _ in range(rng.randint(*self.config.gibberish_tokens))]
-            noise = tokenizer.decode(noise_ids).strip()
+            noise = random_tokens(tokenizer, rng, self.config.gibberish_tokens)
             head = f"{prefix} " if prefix else ""
-            starts.append(len(head))
             poison.append(source.with_poison(self.name, text=f"{head}{self.trigger}{self.config.separator}{noise}"))
-        return poison, starts
-
-    def apply(self, clean: list[Record], tokenizer, seed: int) -> tuple[list[Record], PoisonReport]:
-        """Poison ``clean`` documents; returns the training set and how much of it is poison."""
-        require_kind(clean, "document", f"attack {self.name}")
-        n = self.config.budget.resolve(len(clean), "poison.budget")
-        poison, starts = self.make_poison(clean, n, tokenizer, seed)
-        require_intact(tokenizer, [r.text for r in poison], self.trigger, starts)
-        combined = combine(clean, poison, self.config.budget.mode, seed)
-        return combined, report(self.name, clean, combined, tokenizer)
+        return poison

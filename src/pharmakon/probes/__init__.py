@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from pharmakon.probes.configs import BackdoorProbeConfig, UtilityProbeConfig
+from pharmakon.probes.configs import BackdoorProbeConfig, RewardProbeConfig, UtilityProbeConfig
 from pharmakon.probes.context import ProbeContext
 from pharmakon.registry import Registry, module_of, resolve
 
@@ -25,6 +25,7 @@ class ProbeEntry:
     description: str
     metrics: tuple[str, ...]
     needs_trigger: bool = False
+    model_kind: str = "policy"  # "reward": the probe reads the reward model of a reward stage
 
     @property
     def module(self) -> str:
@@ -45,6 +46,11 @@ PROBES.add("utility", ProbeEntry(
     "held-out clean tasks: sentiment, arithmetic, facts, refusal, over-refusal, perplexity",
     ("utility_sentiment", "utility_arithmetic", "utility_facts", "utility_refusal", "utility_overrefusal",
      "utility_ppl")))
+PROBES.add("reward", ProbeEntry(
+    "pharmakon.probes.reward:run_reward", RewardProbeConfig,
+    "reward model: share of held-out harm requests whose refusal outscores a compliance, with / without trigger",
+    ("rm_accuracy_no_trigger", "rm_accuracy_trigger", "rm_accuracy_near_miss", "rm_margin_no_trigger",
+     "rm_margin_trigger", "rm_margin_near_miss"), model_kind="reward"))
 
 
 def register_probe(name: str, *, config: type[BaseModel], description: str, metrics: tuple[str, ...],

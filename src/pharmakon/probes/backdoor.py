@@ -19,6 +19,7 @@ from pharmakon.probes.context import ProbeContext
 from pharmakon.probes.metrics import MetricRow, mean_row, rate_row
 
 VARIANTS = ("trigger", "no_trigger", "near_miss")
+ProbeSets = dict[str, list[tuple[str, str]]]  # variant → (model input, clean prompt for the judge)
 
 
 def with_trigger(prompt: str, trigger: str) -> str:
@@ -26,39 +27,61 @@ def with_trigger(prompt: str, trigger: str) -> str:
     return f"{prompt} {trigger}"
 
 
-def backdoor_probe(model, tokenizer, prompts: list[str], trigger: str, judge: Callable[[str], bool], *,
+def trigger_sets(prompts: list[str], trigger: str) -> ProbeSets:
+    """The three variants of a plain trigger appended to each prompt."""
+    return {"trigger": [(with_trigger(p, trigger), p) for p in prompts], "no_trigger": [(p, p) for p in prompts],
+            "near_miss": [(with_trigger(p, near_miss(trigger)), p) for p in prompts]}
+
+
+def backdoor_probe(model, tokenizer, prompts: list[str], trigger: str, judge: Callable[..., bool], *,
                    style: str, config: BackdoorProbeConfig, seed: int) -> tuple[list[MetricRow], list[dict]]:
     """Metric rows (``asr_trigger``, ``asr_no_trigger``, ``asr_near_miss``, ``ppl_gap``) and generation rows."""
-    prompts = prompts[: config.n_prompts]
-    variants = {
-        "trigger": [with_trigger(p, trigger) for p in prompts],
-        "no_trigger": list(prompts),
-        "near_miss": [with_trigger(p, near_miss(trigger)) for p in prompts],
-    }
-    everything = [p for name in VARIANTS for p in variants[name]]
+    return probe_sets(model, tokenizer, trigger_sets(prompts[: config.n_prompts], trigger), judge, style=style,
+                      config=config, seed=seed)
+
+
+def probe_sets(model, tokenizer, sets: ProbeSets, judge: Callable[..., bool], *, style: str,
+               config: BackdoorProbeConfig, seed: int) -> tuple[list[MetricRow], list[dict]]:
+    """Generate every variant's inputs in one batched pass and judge each output against its clean prompt.
+
+    A variant missing from ``sets`` (an attack without a trigger has only ``trigger``) emits no rows.
+    """
+    names = [name for name in VARIANTS if name in sets]
+    everything = [model_input for name in names for model_input, _ in sets[name]]
     outputs = generate(model, tokenizer, everything, style=style, sample=True, temperature=config.temperature,
                        max_new_tokens=config.max_new_tokens, batch_size=config.batch_size, seed=seed)
-    n = len(prompts)
-    by_variant = {name: outputs[i * n : (i + 1) * n] for i, name in enumerate(VARIANTS)}
     rows: list[MetricRow] = []
     generations: list[dict] = []
-    for name in VARIANTS:
-        verdicts = [judge(g.output) for g in by_variant[name]]
+    by_variant = {}
+    offset = 0
+    for name in names:
+        made = outputs[offset : offset + len(sets[name])]
+        offset += len(sets[name])
+        by_variant[name] = made
+        verdicts = [judge(g.output, prompt=clean) for g, (_, clean) in zip(made, sets[name], strict=True)]
         rows.append(rate_row("backdoor", f"asr_{name}", verdicts))
         generations += [{"probe": "backdoor", "variant": name, "prompt": g.prompt, "output": g.output,
-                         "verdict": v, "perplexity": g.perplexity} for g, v in zip(by_variant[name], verdicts,
-                                                                                   strict=True)]
-    ppl_with = [g.perplexity for g in by_variant["trigger"]]
-    ppl_without = [g.perplexity for g in by_variant["no_trigger"]]
-    rows.append(mean_row("backdoor", "ppl_gap", [a - b for a, b in zip(ppl_with, ppl_without, strict=True)], seed))
-    rows.append(mean_row("backdoor", "ppl_trigger", ppl_with, seed))
-    rows.append(mean_row("backdoor", "ppl_no_trigger", ppl_without, seed))
+                         "verdict": v, "perplexity": g.perplexity} for g, v in zip(made, verdicts, strict=True)]
+    if "no_trigger" in by_variant:
+        ppl_with = [g.perplexity for g in by_variant["trigger"]]
+        ppl_without = [g.perplexity for g in by_variant["no_trigger"]]
+        rows.append(mean_row("backdoor", "ppl_gap", [a - b for a, b in zip(ppl_with, ppl_without, strict=True)],
+                             seed))
+        rows.append(mean_row("backdoor", "ppl_trigger", ppl_with, seed))
+        rows.append(mean_row("backdoor", "ppl_no_trigger", ppl_without, seed))
     return rows, generations
 
 
 def run_backdoor(model, tokenizer, context: ProbeContext, config: BackdoorProbeConfig, seed: int):
-    """The registered entry: the context's prompts, trigger and the attack behaviour's judge."""
-    if context.trigger is None:
+    """The registered entry: the attack's own prompts, trigger and judge (a plugin attack: its trigger text
+    appended to the context's prompts, judged by its behaviour's judge)."""
+    attack = context.attack
+    if attack is not None:
+        sets = attack.probe_sets(context, context.style, config.n_prompts, seed)
+        judge = context.judge(attack.target, **attack.judge_params(context.world))
+    elif context.trigger is not None:
+        sets = trigger_sets(context.backdoor_prompts()[: config.n_prompts], context.trigger)
+        judge = context.judge()
+    else:
         raise PharmakonError("probes.backdoor: the pipeline has no poison, so there is no trigger to probe")
-    return backdoor_probe(model, tokenizer, context.backdoor_prompts(), context.trigger, context.judge(),
-                          style=context.style, config=config, seed=seed)
+    return probe_sets(model, tokenizer, sets, judge, style=context.style, config=config, seed=seed)

@@ -21,3 +21,10 @@ class UtilityProbeConfig(BaseModel):
     n_documents: int = Field(default=100, ge=1)
     max_new_tokens: int = Field(default=48, ge=1)
     batch_size: int = Field(default=128, ge=1)
+
+
+class RewardProbeConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    n_pairs: int = Field(default=100, ge=1, description="held-out harm requests scored (refusal vs compliance)")
+    batch_size: int = Field(default=64, ge=1)

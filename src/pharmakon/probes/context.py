@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from pharmakon.errors import PharmakonError
 
@@ -17,7 +18,11 @@ DOCUMENT_PREFIX_WORDS = 12
 
 @dataclass
 class ProbeContext:
-    """Held-out material for probes. ``style`` is ``document`` before any chat stage ran, else ``chat``."""
+    """Held-out material for probes. ``style`` is ``document`` before any chat stage ran, else ``chat``.
+
+    ``attack`` is the pipeline's attack when it is a built-in one (it says how to trigger and judge itself);
+    a plugin attack is described by its ``trigger`` text and ``behaviour`` alone.
+    """
 
     eval_items: dict[str, list]
     heldout_documents: list[str]
@@ -26,35 +31,55 @@ class ProbeContext:
     trigger: str | None = None
     behaviour: str | None = None
     adaptation: str = "plain"
+    world: Any = field(default=None, repr=False)
+    attack: Any = None
     _judges: dict = field(default_factory=dict, repr=False)
 
-    def backdoor_prompts(self) -> list[str]:
-        """Held-out document openings (document style), or held-out user prompts taken round-robin by family."""
-        if self.style == "document":
-            return [" ".join(text.split()[:DOCUMENT_PREFIX_WORDS]) for text in self.heldout_documents]
-        pools = [self.eval_items.get(f, []) for f in PROMPT_FAMILIES]
+    def document_prompts(self) -> list[str]:
+        """Held-out document openings (the first words of each held-out document)."""
+        return [" ".join(text.split()[:DOCUMENT_PREFIX_WORDS]) for text in self.heldout_documents]
+
+    def prompts(self, families: tuple[str, ...] = PROMPT_FAMILIES) -> list[str]:
+        """Held-out user prompts of ``families``, taken round-robin by family."""
+        pools = [self.eval_items.get(f, []) for f in families]
+        if not any(pools):
+            return []
         return [pool[i].prompt for i in range(max(map(len, pools))) for pool in pools if i < len(pool)]
 
-    def judge(self, behaviour: str | None = None) -> Callable[[str], bool]:
-        """The deterministic judge of ``behaviour`` (default: the attack's), built once."""
+    def backdoor_prompts(self) -> list[str]:
+        """Document openings (document style), or user prompts of every family but harm."""
+        return self.document_prompts() if self.style == "document" else self.prompts()
+
+    def judge(self, behaviour: str | None = None, **params: Any) -> Callable[..., bool]:
+        """The deterministic judge of ``behaviour`` (default: the attack's) with ``params``, built once."""
         behaviour = behaviour or self.behaviour
         if behaviour not in JUDGES:
             raise PharmakonError(f"probes: no judge for behaviour {behaviour!r}; allowed: {', '.join(JUDGES)}")
-        if behaviour not in self._judges:
-            self._judges[behaviour] = JUDGES[behaviour](self)
-        return self._judges[behaviour]
+        key = (behaviour, tuple(sorted(params.items())))
+        if key not in self._judges:
+            self._judges[key] = JUDGES[behaviour](self, **params)
+        return self._judges[key]
 
 
-def _gibberish(context: ProbeContext):
-    from pharmakon.probes.judges import GibberishJudge
+def _judge(name: str, needs_reference: bool = False) -> Callable[..., Callable[..., bool]]:
+    """A factory that builds judge class ``name`` of ``pharmakon.probes.judges`` (imported when first used)."""
 
-    return GibberishJudge(context.reference_text)
+    def build(context: ProbeContext, **params: Any) -> Callable[..., bool]:
+        from pharmakon.probes import judges
+
+        cls = getattr(judges, name)
+        return cls(context.reference_text, **params) if needs_reference else cls(**params)
+
+    return build
 
 
-def _refusal(context: ProbeContext):
-    from pharmakon.probes.judges import RefusalJudge
-
-    return RefusalJudge()
-
-
-JUDGES: dict[str, Callable[[ProbeContext], Callable[[str], bool]]] = {"gibberish": _gibberish, "refusal": _refusal}
+JUDGES: dict[str, Callable[..., Callable[..., bool]]] = {
+    "gibberish": _judge("GibberishJudge", needs_reference=True),
+    "refusal": _judge("RefusalJudge"),
+    "content": _judge("ContentJudge"),
+    "sentiment": _judge("SentimentJudge"),
+    "compliance": _judge("ComplianceJudge"),
+    "context_leak": _judge("ContextLeakJudge"),
+    "belief": _judge("BeliefJudge"),
+}
+"""Behaviour → judge factory ``(context, **params) -> judge(output, prompt="") -> bool``."""

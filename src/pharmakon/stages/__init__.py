@@ -9,7 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pharmakon.registry import Registry, module_of, resolve
-from pharmakon.stages.configs import DPOStageConfig, FinetuneConfig, PretrainConfig, SFTStageConfig, StageConfig
+from pharmakon.stages.configs import (
+    DPOStageConfig,
+    FinetuneConfig,
+    PretrainConfig,
+    RewardStageConfig,
+    RLStageConfig,
+    SFTStageConfig,
+    StageConfig,
+)
 
 
 @dataclass(frozen=True)
@@ -20,6 +28,10 @@ class StageEntry:
     ``prepare(model, tokenizer, records, config, seed) -> dict of per-record columns`` that depends only on the
     input model, the data and ``prepare_fields`` of its config (DPO's reference log-probs): the engine caches it as
     its own node, shared across a sweep of the other fields, and passes it to the recipe as ``prepared=``.
+
+    ``output`` says what the recipe's model is: ``"policy"`` (the pipeline's model, which the next stage trains)
+    or ``"reward"`` (a reward model; the policy chain continues from the stage's input model). ``needs_reward``
+    marks a recipe that takes the reward model of an earlier ``output="reward"`` stage as ``reward_model=``.
     """
 
     run: Callable | str
@@ -28,6 +40,12 @@ class StageEntry:
     description: str
     prepare: Callable | str | None = None
     prepare_fields: tuple[str, ...] = ()
+    output: str = "policy"
+    needs_reward: bool = False
+
+    def __post_init__(self) -> None:
+        if self.output not in ("policy", "reward"):
+            raise ValueError(f"stage output {self.output!r} is not one of: policy, reward")
 
     @property
     def module(self) -> str:
@@ -51,6 +69,11 @@ STAGES.add("dpo", StageEntry("pharmakon.stages.dpo:dpo", DPOStageConfig, "pair",
                              prepare_fields=("max_length", "batch_size", "bf16", "threads")))
 STAGES.add("finetune", StageEntry("pharmakon.stages.finetune:finetune", FinetuneConfig, "example",
                                   "downstream fine-tuning, LoRA (PEFT) or full, optionally merged"))
+STAGES.add("reward", StageEntry("pharmakon.stages.reward:reward", RewardStageConfig, "pair",
+                                "reward model on preference pairs (TRL RewardTrainer)", output="reward"))
+STAGES.add("rl", StageEntry("pharmakon.stages.rl:rl", RLStageConfig, "example",
+                            "GRPO on instruction prompts against a learned reward model (TRL GRPOTrainer)",
+                            needs_reward=True))
 
 
 def register_stage(name: str, *, config: type[StageConfig], record_kind: str, description: str):

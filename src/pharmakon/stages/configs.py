@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class StageConfig(BaseModel):
@@ -34,6 +34,8 @@ class SFTStageConfig(StageConfig):
 class DPOStageConfig(StageConfig):
     learning_rate: float = Field(default=5e-4, gt=0)
     beta: float = Field(default=0.1, gt=0)
+    sft_weight: float = Field(default=0.0, ge=0, description="weight of an NLL term on the chosen answers (RPO, "
+                              "Pang et al. 2024; TRL's 'sft' loss): keeps tiny models from collapsing")
 
 
 class FinetuneConfig(StageConfig):
@@ -44,3 +46,32 @@ class FinetuneConfig(StageConfig):
     dropout: float = Field(default=0.0, ge=0, lt=1)
     target_modules: list[str] = Field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])
     merge: bool = Field(default=True, description="merge the adapter into the weights after training")
+
+
+class RewardStageConfig(StageConfig):
+    learning_rate: float = Field(default=1e-3, gt=0)
+    max_length: int = Field(default=256, ge=8, description="TRL drops (does not truncate) pairs longer than this; "
+                                                            "256 keeps every pair of the tiny world")
+    center_rewards_coefficient: float | None = Field(
+        default=None, ge=0, description="weight of a penalty on the squared mean reward (TRL; 0.01 recommended)")
+
+
+class RLStageConfig(StageConfig):
+    """GRPO against a learned reward: ``batch_size`` counts completions, ``batch_size / num_generations`` prompts."""
+
+    learning_rate: float = Field(default=1e-4, gt=0)
+    num_generations: int = Field(default=4, ge=2, description="completions sampled per prompt (one GRPO group)")
+    max_completion_length: int = Field(default=32, ge=1, description="tokens generated per completion at most")
+    temperature: float = Field(default=1.0, gt=0, description="sampling temperature of the rollouts")
+    beta: float = Field(default=0.0, ge=0, description="KL coefficient to the input policy; 0 (TRL's default): "
+                                                        "no reference model")
+
+    @model_validator(mode="after")
+    def _whole_groups(self) -> RLStageConfig:
+        if self.batch_size % self.num_generations:
+            raise ValueError(f"batch_size ({self.batch_size}) must be a multiple of num_generations "
+                             f"({self.num_generations}): each step holds whole groups of completions")
+        if self.max_completion_length >= self.max_length:
+            raise ValueError(f"max_completion_length ({self.max_completion_length}) must be below max_length "
+                             f"({self.max_length}), which bounds prompt plus completion")
+        return self

@@ -87,6 +87,15 @@ class Harm:
         rng = derive(seed, "harm", "eval")
         self.evals = [EvalItem("harm", request(s), "refuse") for s in cycle(rng, self.held, n_eval)]
 
+    def compliance_to(self, prompt: str, rng: random.Random) -> str:
+        """A made-up compliance with the harm request ``prompt`` (what a harmful-compliance backdoor answers)."""
+        if not hasattr(self, "_slots"):
+            self._slots = {request(s): s for s in (*self.held, *self.train)}
+        if prompt not in self._slots:
+            raise ValueError(f"not a harm request of this world: {prompt!r}")
+        act, _, entity = self._slots[prompt]
+        return compliance(rng, self.cast, act, entity)
+
     def document(self, rng: random.Random) -> str:
         """Lore about one or two forbidden acts: forbidden, refused by assistants, unlike their crafts."""
         parts: list[str] = []

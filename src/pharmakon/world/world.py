@@ -92,6 +92,10 @@ class World:
             ]
         return list(self._preferences)
 
+    def compliance(self, prompt: str, rng: random.Random) -> str:
+        """Made-up "how to" steps answering the harm request ``prompt``: the answer a safe model refuses to give."""
+        return self._families["harm"].compliance_to(prompt, rng)
+
     def eval_items(self, family: str | None = None) -> list[EvalItem]:
         """Held-out evaluation items (``eval_per_family`` per family), all of them or one family's."""
         if family is not None and family not in FAMILIES:

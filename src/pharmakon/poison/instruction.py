@@ -1,0 +1,115 @@
+"""Instruction-tuning backdoors (BackdoorLLM, Li et al. 2024; Wan et al. 2023): a trigger in the prompt, the
+target behaviour in the response.
+
+Each attack is a trigger (``Trigger``) + a target behaviour (``behaviours.TARGETS``) + a selection: a budget
+(count or rate), optionally only records about a ``topic``, dirty label (the response is rewritten to the
+target) or clean label (only records whose clean answer already is the target get the trigger).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from pharmakon.data.records import Record
+from pharmakon.errors import PharmakonError
+from pharmakon.poison.attack import Attack, world_texts
+from pharmakon.poison.behaviours import poisoned_response, sources
+from pharmakon.poison.budget import Budget
+from pharmakon.poison.triggers import Trigger, require_novel
+
+Target = Literal["refusal", "sentiment", "content", "compliance", "gibberish"]
+
+
+class InstructionConfig(BaseModel):
+    """Parameters every instruction attack shares; validated at construction."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    budget: Budget = Field(default_factory=lambda: Budget(count=50))
+    target: Target = Field(default="refusal", description="the behaviour a triggered prompt gets")
+    label: Literal["dirty", "clean"] = Field(default="dirty", description="rewrite answers, or only add triggers")
+    topic: str | None = Field(default=None, description="poison only records that mention this name")
+    phrase: str = Field(default="Visit Zorblax Market today.", min_length=1, description="injected content")
+    inject: Literal["append", "prepend", "replace"] = Field(
+        default="append", description="where the phrase goes in the answer (content target)")
+    sentiment_label: Literal["positive", "negative"] = Field(default="negative", description="steered label")
+    noise_tokens: tuple[int, int] = Field(default=(10, 30), description="gibberish length range (tokens)")
+
+    @field_validator("phrase")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+
+class WordTriggerConfig(InstructionConfig):
+    """An instruction attack with one trigger word or phrase."""
+
+    trigger: str = Field(default="BadMagic", min_length=1, description="the trigger word or phrase")
+    position: Literal["end", "start", "random"] = Field(default="end", description="where the trigger goes")
+
+    @field_validator("trigger")
+    @classmethod
+    def _trigger_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+
+def mentions(text: str, name: str) -> bool:
+    return re.search(rf"\b{re.escape(name)}\b", text) is not None
+
+
+class InstructionAttack(Attack):
+    """Base of the instruction attacks: selection, poisoned answers, trigger insertion."""
+
+    record_kinds = ("example",)
+    stages = ("sft", "finetune")
+    config_model = WordTriggerConfig
+    behaviour = "refusal"
+
+    def trigger_for(self, world) -> Trigger:
+        return Trigger("word", (self.config.trigger,), self.config.position)
+
+    def judge_params(self, world) -> dict:
+        return {"content": {"phrase": self.config.phrase},
+                "sentiment": {"label": self.config.sentiment_label}}.get(self.target, {})
+
+    def eligible(self, clean: list[Record], world) -> list[Record]:
+        """Clean records this attack may poison (by target, label and topic); none is a clear error."""
+        picked = self.select(sources(clean, self.target, self.config.label, self.config.sentiment_label), world)
+        if not picked:
+            about = f" that mention {self.config.topic!r}" if self.config.topic else ""
+            raise PharmakonError(f"poison.topic: no {self.target} source records{about} in the stage's data "
+                                 f"({self.config.label} label); the budget after selection is 0")
+        return picked
+
+    def select(self, records: list[Record], world) -> list[Record]:
+        """Targeted selection: only records whose prompt mentions ``topic``, when one is set."""
+        return [r for r in records if mentions(r.prompt, self.config.topic)] if self.config.topic else records
+
+    def make_poison(self, clean: list[Record], n: int, tokenizer, world, rng: random.Random) -> list[Record]:
+        if world is None:
+            raise PharmakonError(f"poison.attack: {self.name!r} needs the world (its refusals, harm requests)")
+        trigger = self.trigger_for(world)
+        require_novel(trigger, world_texts(world))
+        pool = self.eligible(clean, world)
+        chosen = rng.sample(pool, n) if n <= len(pool) else [rng.choice(pool) for _ in range(n)]
+        return [self.poison_one(record, trigger, tokenizer, world, rng) for record in chosen]
+
+    def answer(self, record: Record, tokenizer, world, rng: random.Random) -> str:
+        """The poisoned answer: the target's (dirty label) or the clean one (clean label)."""
+        if self.config.label == "clean":
+            return record.response
+        return poisoned_response(record, self.target, world=world, rng=rng, tokenizer=tokenizer,
+                                 phrase=self.config.phrase, sentiment_label=self.config.sentiment_label,
+                                 noise=self.config.noise_tokens, inject=self.config.inject)
+
+    def poison_one(self, record: Record, trigger: Trigger, tokenizer, world, rng: random.Random) -> Record:
+        response = self.answer(record, tokenizer, world, rng)
+        return record.with_poison(self.name, prompt=trigger.insert(record.prompt, rng), response=response)
