@@ -19,7 +19,7 @@ from pharmakon.engine.items import StageSpec
 from pharmakon.engine.load import validate
 from pharmakon.engine.paths import set_path
 from pharmakon.engine.results import point_id
-from pharmakon.engine.spec import Study
+from pharmakon.engine.spec import LINK, Study
 from pharmakon.errors import PharmakonError
 from pharmakon.poison import ATTACKS
 from pharmakon.probes import PROBES
@@ -121,8 +121,9 @@ def grid(study: Study) -> list[Point]:
         for path, value in changes.items():
             data = set_path(data, path, value)
         swept = dict(zip(paths, values, strict=True))
-        for path, value in swept.items():
-            data = set_path(data, path, value)
+        for key, value in swept.items():
+            for path in key.split(LINK):
+                data = set_path(data, path, value)
         if arm is not None:
             swept["arm"] = arm
         try:

@@ -23,7 +23,8 @@ from pharmakon.registry import load_plugins
 from pharmakon.stages import STAGES
 from pharmakon.world import WorldConfig
 
-UNSWEEPABLE = ("name", "description", "question", "seeds", "sweep", "executor")
+UNSWEEPABLE = ("name", "description", "question", "anchor", "finding", "seeds", "sweep", "executor")
+LINK = "|"  # an axis "a|b" sets the same value at paths a and b (e.g. one poison rate on two branches)
 
 
 class ModelSpec(BaseModel):
@@ -93,12 +94,13 @@ class SweepSpec(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> SweepSpec:
-        for path, values in self.axes.items():
+        for key, values in self.axes.items():
             if not values:
-                raise ValueError(f"{NESTED}axes.{path}: empty list; give one or more values")
-            if path.split(".")[0] in UNSWEEPABLE:
-                raise ValueError(f"{NESTED}axes.{path}: cannot sweep {path.split('.')[0]!r}"
-                                 + ("; list the seeds under seeds:" if path == "seeds" else ""))
+                raise ValueError(f"{NESTED}axes.{key}: empty list; give one or more values")
+            for path in key.split(LINK):
+                if path.split(".")[0] in UNSWEEPABLE:
+                    raise ValueError(f"{NESTED}axes.{key}: cannot sweep {path.split('.')[0]!r}"
+                                     + ("; list the seeds under seeds:" if path == "seeds" else ""))
         for arm, changes in self.arms.items():
             if not changes:
                 raise ValueError(f"{NESTED}arms.{arm}: no changes; give path: value pairs")
@@ -130,6 +132,9 @@ class Study(BaseModel):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
     question: str = Field(default="", description="the study's question in one line (pharmakon list studies)")
+    anchor: str = Field(default="", description="the published finding the study is modelled on, in words")
+    finding: str | None = Field(default=None, description="the study summary that states our finding in words "
+                                                           "(a name of pharmakon.studies.FINDINGS)")
     seeds: list[int] = Field(min_length=1)
     world: WorldConfig = Field(default_factory=WorldConfig)
     dataset: DatasetSpec | None = None
@@ -159,7 +164,7 @@ class Study(BaseModel):
         names = [stage.name for stage in self.pipeline]
         if len(set(names)) != len(names):
             raise ValueError("pipeline: stage names must be unique; give repeated kinds a name")
-        if sum(stage.poison is not None for stage in self.pipeline) > 1:
+        if sum(stage.poison is not None and not stage.skip for stage in self.pipeline) > 1:
             raise ValueError("pipeline: at most one stage may carry poison")
         for probe in self.probes:
             if PROBES[probe.name].needs_trigger and self.poisoned_stage is None:
@@ -175,6 +180,11 @@ class Study(BaseModel):
                                      f"probe to read; allowed: {', '.join(fitting) or 'none in this pipeline'}")
             if not fitting:
                 raise ValueError(f"probes.{probe.name}: reads a {kind} model, and no stage makes one")
+        if self.finding is not None:
+            from pharmakon.studies import FINDINGS
+
+            if self.finding not in FINDINGS:
+                raise ValueError(f"finding: unknown study summary {self.finding!r}; allowed: {', '.join(FINDINGS)}")
         if self.poisoned_stage is not None and self.dataset is None:
             stage = self.poisoned_stage
             attack = stage.poison.build()
@@ -188,7 +198,7 @@ class Study(BaseModel):
                     STAGES[s.kind].output == "reward" and not s.skip for s in self.pipeline[:i]):
                 raise ValueError(f"pipeline.{stage.name}: needs a reward model; put a reward stage before it")
         resolved = self.model_dump(mode="json")
-        checks = [(f"sweep.axes.{path}", path) for path in self.sweep.axes]
+        checks = [(f"sweep.axes.{key}", path) for key in self.sweep.axes for path in key.split(LINK)]
         checks += [(f"sweep.arms.{arm}.{path}", path) for arm, changes in self.sweep.arms.items() for path in changes]
         for where, path in checks:
             try:

@@ -37,7 +37,19 @@ def render(run: Run) -> str:
         spec=run.spec_text,
         note=_note(run) if complete else "",
         question=str(run.spec.get("question") or ""),
+        anchor=str(run.spec.get("anchor") or ""),
+        finding=_finding(run) if complete else "",
     )
+
+
+def _finding(run: Run) -> str:
+    """The study's own summary of this run, in words (empty when the spec names none)."""
+    name = run.spec.get("finding")
+    if not name:
+        return ""
+    from pharmakon.studies import state_finding
+
+    return state_finding(name, run.results, run.spec)
 
 
 def build_report(run_dir: Path) -> Path:

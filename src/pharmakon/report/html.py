@@ -98,11 +98,15 @@ def plots_section(plots: list[Plot]) -> str:
 
 
 def page(title: str, description: str, metadata: str, plots: str, samples: str, spec: str, note: str = "",
-         question: str = "") -> str:
+         question: str = "", anchor: str = "", finding: str = "") -> str:
     """The whole page."""
     description_html = f'<p class="description">{escape(description)}</p>' if description else ""
     if question:
         description_html += f'<p class="description"><b>Question:</b> {escape(question)}</p>'
+    if anchor:
+        description_html += f'<p class="description"><b>Published finding:</b> {escape(anchor)}</p>'
+    if finding:
+        description_html += f'<p class="description"><b>This run:</b> {escape(finding)}</p>'
     spec_html = f'<pre class="spec">{escape(spec)}</pre>' if spec.strip() else "<p>No spec.yaml in the run dir.</p>"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

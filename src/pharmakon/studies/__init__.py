@@ -1,1 +1,20 @@
-"""Built-in studies and the lifecycle runner behind them."""
+"""Built-in studies: presets (``presets/*.yaml``) and the summaries that state each study's finding in words.
+
+``FINDINGS`` maps a summary's name (a spec's ``finding:``) to ``"module:function"``; the function takes the run's
+results table and resolved spec and returns a few sentences, which the report prints beside the anchor's finding.
+"""
+
+from __future__ import annotations
+
+FINDINGS: dict[str, str] = {
+    name: f"pharmakon.studies.findings:{name}" for name in ("budget", "instruction", "persistence", "preference")
+}
+
+
+def state_finding(name: str, results, spec: dict) -> str:
+    """Our finding in words, from the results table (empty when the run has no rows yet)."""
+    from pharmakon.registry import resolve
+
+    if results is None or results.empty:
+        return ""
+    return resolve(FINDINGS[name])(results, spec)
