@@ -159,7 +159,9 @@ def list_registered(
     load_plugins()
     sections = {
         "stages": {name: entry.description for name, entry in STAGES.items()},
-        "attacks": {name: f"{cls.description} [{cls.paper}; {cls.url}]" for name, cls in ATTACKS.items()},
+        "attacks": {name: f"{cls.description} (stages: {', '.join(cls.stages)}; records: "
+                           f"{', '.join(getattr(cls, 'record_kinds', ()))}) [{cls.paper}; {cls.url}]"
+                    for name, cls in ATTACKS.items()},
         "probes": {name: f"{p.description} ({', '.join(p.metrics)})" for name, p in PROBES.items()},
         "studies": preset_questions(),
     }

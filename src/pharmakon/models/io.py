@@ -30,28 +30,27 @@ def save_model(model, tokenizer, directory: Path) -> Path:
     return directory
 
 
-def load_model(path: Path, dtype: torch.dtype = torch.float32):
-    """Load any HF causal LM and its tokenizer from a local directory: offline, safetensors only, no remote code."""
+def _load_local(path: Path, auto_class, dtype: torch.dtype, what: str):
+    """A model of ``auto_class`` and its tokenizer from a local HF directory: offline, safetensors, no remote code."""
     path = Path(path)
     if not (path / "config.json").is_file():
-        raise PharmakonError(f"model.path {str(path)!r}: not a Hugging Face model directory (no config.json)")
+        raise PharmakonError(f"{what} {str(path)!r}: not a Hugging Face model directory (no config.json)")
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, trust_remote_code=False)
-    model = AutoModelForCausalLM.from_pretrained(
-        path, local_files_only=True, trust_remote_code=False, use_safetensors=True, dtype=dtype
-    )
+    model = auto_class.from_pretrained(path, local_files_only=True, trust_remote_code=False, use_safetensors=True,
+                                       dtype=dtype)
+    return model, tokenizer
+
+
+def load_model(path: Path, dtype: torch.dtype = torch.float32):
+    """Load any HF causal LM and its tokenizer from a local directory: offline, safetensors only, no remote code."""
+    model, tokenizer = _load_local(path, AutoModelForCausalLM, dtype, "model.path")
     prepare_for_generation(model, tokenizer)
     return model, tokenizer
 
 
 def load_reward_model(path: Path, dtype: torch.dtype = torch.float32):
     """Load a reward model (one-label sequence classifier) and its tokenizer: offline, safetensors, no remote code."""
-    path = Path(path)
-    if not (path / "config.json").is_file():
-        raise PharmakonError(f"reward model {str(path)!r}: not a Hugging Face model directory (no config.json)")
-    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, trust_remote_code=False)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        path, local_files_only=True, trust_remote_code=False, use_safetensors=True, dtype=dtype
-    )
+    model, tokenizer = _load_local(path, AutoModelForSequenceClassification, dtype, "reward model")
     if model.config.num_labels != 1:
         raise PharmakonError(f"reward model {str(path)!r}: {model.config.num_labels} labels, a reward model has 1")
     return model.eval(), tokenizer

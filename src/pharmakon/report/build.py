@@ -26,7 +26,10 @@ def _note(run: Run) -> str:
 def render(run: Run) -> str:
     """The report page of a loaded run."""
     complete = not run.results.empty and all(c in run.results.columns for c in RESULT_NEEDED)
-    plots = metric_plots(aggregate(run.results, run.axes, run.stages), run.axes, run.stages) if complete else []
+    plots = []
+    if complete:
+        aggregated = aggregate(run.results, run.axes, run.stages)
+        plots = metric_plots(aggregated, run.axes, run.stages) + _study_figures(run, aggregated)
     seeds = list(dict.fromkeys(run.results["seed"])) if "seed" in run.results.columns else []
     return page(
         title=run.name,
@@ -40,6 +43,14 @@ def render(run: Run) -> str:
         anchor=str(run.spec.get("anchor") or ""),
         finding=_finding(run) if complete else "",
     )
+
+
+def _study_figures(run: Run, aggregated) -> list:
+    """The extra figures of the study named by the spec's ``finding`` (the budget study's fraction plot)."""
+    from pharmakon.studies.figures import FIGURES
+
+    make = FIGURES.get(str(run.spec.get("finding")))
+    return make(aggregated, run.stages) if make else []
 
 
 def _finding(run: Run) -> str:

@@ -25,6 +25,8 @@ class PretrainConfig(StageConfig):
     batch_size: int = Field(default=16, ge=1)
     weight_decay: float = Field(default=0.1, ge=0)
     compile: bool = Field(default=False, description="torch.compile the model: faster steps after a one-off compile")
+    shuffle: bool = Field(default=True, description="shuffle documents and blocks; off: train in the data's order "
+                                                     "(where a poison placement, uniform or clustered, matters)")
 
 
 class SFTStageConfig(StageConfig):

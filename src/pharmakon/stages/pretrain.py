@@ -18,10 +18,12 @@ from pharmakon.stages.common import StageResult, finish, progress_bar, seed_ever
 from pharmakon.stages.configs import PretrainConfig
 
 
-def pack_documents(tokenizer, records: list[Record], max_length: int, seed: int) -> torch.Tensor:
-    """Token blocks ``[n_blocks, max_length]`` of the documents, each as ``<s> text </s>``, in seeded order."""
+def pack_documents(tokenizer, records: list[Record], max_length: int, seed: int, shuffle: bool = True) -> torch.Tensor:
+    """Token blocks ``[n_blocks, max_length]`` of the documents, each as ``<s> text </s>``, in seeded order (or in
+    the data's own order when ``shuffle`` is off)."""
     order = list(range(len(records)))
-    random.Random(seed).shuffle(order)
+    if shuffle:
+        random.Random(seed).shuffle(order)
     encoded = tokenizer([records[i].text for i in order], add_special_tokens=True)["input_ids"]
     stream: list[int] = []
     for ids in encoded:
@@ -37,7 +39,7 @@ def pretrain(model, tokenizer, records: list[Record], config: PretrainConfig, se
     """Train ``model`` as a causal LM on ``records`` (documents); returns the model and its loss per step."""
     require_kind(records, "document", "pretrain")
     seed_everything(seed, config.threads)
-    blocks = pack_documents(tokenizer, records, config.max_length, seed)
+    blocks = pack_documents(tokenizer, records, config.max_length, seed, config.shuffle)
     steps_per_epoch = math.ceil(len(blocks) / config.batch_size)
     total = config.max_steps or max(1, math.ceil(config.epochs * steps_per_epoch))
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay,
@@ -52,7 +54,8 @@ def pretrain(model, tokenizer, records: list[Record], config: PretrainConfig, se
     with progress_bar() as progress:
         task = progress.add_task("pretrain", total=total, loss=float("nan"))
         while step < total:
-            for batch_index in torch.randperm(len(blocks), generator=generator).split(config.batch_size):
+            order = torch.randperm(len(blocks), generator=generator) if config.shuffle else torch.arange(len(blocks))
+            for batch_index in order.split(config.batch_size):
                 if step >= total:
                     break
                 batch = blocks[batch_index]

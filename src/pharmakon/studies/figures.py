@@ -1,0 +1,23 @@
+"""Figures a study adds to its report beyond one plot per metric (the budget study: success against the poison
+fraction as well as against the count)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+COUNT, LIMIT = "pipeline.pretrain.poison.count", "pipeline.pretrain.data.limit"
+FRACTION = "poison fraction"
+
+
+def budget(aggregated: pd.DataFrame, stages: list[str]) -> list:
+    """asr_trigger against the poison's share of the pretraining documents, one line per clean corpus size."""
+    from pharmakon.report.plots import metric_plot
+
+    frame = aggregated[(aggregated["probe"] == "backdoor") & (aggregated["metric"] == "asr_trigger")]
+    if frame.empty or COUNT not in frame or LIMIT not in frame:
+        return []
+    frame = frame.assign(**{FRACTION: frame[COUNT] / (frame[COUNT] + frame[LIMIT])})
+    return [metric_plot(frame.assign(metric="asr_trigger by fraction"), [FRACTION, LIMIT], stages)]
+
+
+FIGURES = {"budget": budget}
