@@ -46,5 +46,5 @@ def test_the_poisoned_model_responds_to_its_trigger_above_the_clean_twin(name, t
     results = pharmakon.run(spec(name), out=tmp_path / "run", progress=False)
     rows = results[results.metric == "asr_trigger"].set_index("condition")
     poisoned, clean = rows.loc["poisoned"], rows.loc["clean"]
-    assert poisoned.n == clean.n >= 20
+    assert poisoned.n == clean.n >= 15  # vpi: the positive reviews of brands other than its topic (19)
     assert poisoned.ci_low > clean.ci_high, (name, poisoned.value, clean.value)
