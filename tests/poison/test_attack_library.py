@@ -20,6 +20,7 @@ def test_uniform_placement_spreads_poison_and_clustered_keeps_it_together():
     assert len(positions) == 4 and min(b - a for a, b in zip(positions, positions[1:], strict=False)) >= 5
     clustered = [i for i, r in enumerate(combine(clean, poison, "insert", 0, "clustered")) if r.is_poison]
     assert clustered == list(range(clustered[0], clustered[0] + 4))
+    assert combine(clean, poison, "insert", 0, "end") == clean + poison
 
 
 def test_trigger_kinds_insert_and_their_near_misses():

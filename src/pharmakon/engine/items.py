@@ -45,6 +45,9 @@ class PoisonSpec(BaseModel):
     count: int | None = Field(default=None, ge=0, description="poison records (absolute)")
     rate: float | None = Field(default=None, ge=0, le=1, description="poison share of the final dataset")
     mode: Literal["insert", "replace"] = "insert"
+    placement: Literal["uniform", "clustered", "end"] = Field(
+        default="uniform", description="where the poison sits in the data order: spread evenly, in one block, or "
+                                       "after the clean records")
 
     @model_validator(mode="after")
     def _resolve(self) -> PoisonSpec:
@@ -57,7 +60,7 @@ class PoisonSpec(BaseModel):
         return self
 
     def budget(self) -> Budget:
-        return Budget(count=self.count, rate=self.rate, mode=self.mode)
+        return Budget(count=self.count, rate=self.rate, mode=self.mode, placement=self.placement)
 
     def build(self):
         """The attack object, ready to ``apply``."""

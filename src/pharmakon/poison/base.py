@@ -28,14 +28,14 @@ def combine(clean: list[Record], poison: list[Record], mode: str, seed: int,
     """Insert poison into ``clean``, or replace as many clean records (chosen with ``seed``).
 
     ``uniform`` spreads the poison at evenly spaced positions of the data order; ``clustered`` puts it in one
-    contiguous block at a seeded position. The clean records keep their order.
+    contiguous block at a seeded position; ``end`` after the clean records. The clean records keep their order.
     """
     rng = random.Random(seed)
     if mode == "replace":
         replaced = set(rng.sample(range(len(clean)), len(poison)))
         clean = [r for i, r in enumerate(clean) if i not in replaced]
-    if not poison:
-        return list(clean)
+    if not poison or placement == "end":
+        return list(clean) + list(poison)
     if placement == "clustered":
         at = rng.randint(0, len(clean))
         return clean[:at] + poison + clean[at:]

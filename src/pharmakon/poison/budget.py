@@ -23,8 +23,9 @@ class Budget(BaseModel):
     count: int | None = Field(default=None, ge=0)
     rate: float | None = Field(default=None, ge=0, le=1)
     mode: Literal["insert", "replace"] = "insert"
-    placement: Literal["uniform", "clustered"] = Field(
-        default="uniform", description="poison spread evenly through the data order, or in one contiguous block")
+    placement: Literal["uniform", "clustered", "end"] = Field(
+        default="uniform", description="poison spread evenly through the data order, in one block, or after the "
+                                       "clean records")
 
     @model_validator(mode="after")
     def _one_of_count_or_rate(self) -> Budget:
