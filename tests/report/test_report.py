@@ -34,6 +34,17 @@ def test_swept_report_has_one_plot_per_metric(swept_run_dir):
     assert not EXTERNAL.search(page)
 
 
+def test_a_report_of_many_intervals_warns_about_multiple_comparisons(swept_run_dir):
+    from pharmakon.report.build import comparisons
+    from pharmakon.report.load import load_run
+
+    run = load_run(swept_run_dir)
+    shown = comparisons(run.results)
+    assert shown == len(run.results[["point", "condition", "after_stage", "adaptation", "probe", "metric"]]
+                        .drop_duplicates()) > 1
+    assert f"{shown} intervals are shown" in build_report(swept_run_dir).read_text(encoding="utf-8")
+
+
 def test_samples_show_both_conditions_escaped(run_dir):
     page = build_report(run_dir).read_text(encoding="utf-8")
     assert "poisoned out 1" in page and "clean out 1" in page

@@ -1,8 +1,11 @@
-"""Intervals for probe figures: Wilson for rates, bootstrap for means (scipy does the work)."""
+"""Statistics for probe figures (scipy does the work): Wilson intervals for rates, bootstrap intervals for means,
+one-sided z and paired t tests with p-values, the acceptance band of a calibrated test, and the note a report
+prints when it shows many comparisons."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
@@ -25,3 +28,60 @@ def bootstrap_mean_interval(values: list[float], confidence: float = 0.95, seed:
     result = stats.bootstrap((data,), np.mean, confidence_level=confidence, n_resamples=resamples,
                              method="percentile", rng=np.random.default_rng(seed))
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """A test statistic and its p-value (one-sided unless said otherwise)."""
+
+    statistic: float
+    p_value: float
+
+    def rejects(self, alpha: float = 0.05) -> bool:
+        return bool(self.p_value < alpha)
+
+
+def z_test_below(value: float, null: list[float] | np.ndarray) -> TestResult:
+    """One-sided z test that ``value`` lies below the null sample (Wei et al. 2024's watermark test):
+    z = (mean(null) − value) / sd(null), p = P(Z ≥ z) under a standard normal."""
+    sample = np.asarray(null, dtype=float)
+    if len(sample) < 2:
+        raise ValueError("z_test_below: the null sample needs at least two values")
+    spread = float(sample.std(ddof=1))
+    gap = float(sample.mean()) - value
+    z = gap / spread if spread > 0 else (math.copysign(math.inf, gap) if gap else 0.0)
+    return TestResult(float(z), float(stats.norm.sf(z)))
+
+
+def empirical_p_below(value: float, null: list[float] | np.ndarray) -> float:
+    """Permutation-style p-value that ``value`` lies below the null: (1 + #{null ≤ value}) / (1 + n)."""
+    sample = np.asarray(null, dtype=float)
+    return float((1 + np.sum(sample <= value)) / (1 + len(sample)))
+
+
+def paired_t_test(treated: list[float], control: list[float], margin: float = 0.0) -> TestResult:
+    """One-sided paired t test that mean(treated − control) exceeds ``margin`` (DVBW's test with τ = margin)."""
+    differences = np.asarray(treated, dtype=float) - np.asarray(control, dtype=float)
+    if len(differences) < 2:
+        raise ValueError("paired_t_test: needs at least two pairs")
+    if np.all(differences == differences[0]):  # no spread: the sign of the difference decides
+        return TestResult(math.copysign(math.inf, differences[0] - margin) if differences[0] != margin else 0.0,
+                          0.0 if differences[0] > margin else 1.0)
+    result = stats.ttest_1samp(differences - margin, 0.0, alternative="greater")
+    return TestResult(float(result.statistic), float(result.pvalue))
+
+
+def binomial_acceptance(n: int, alpha: float, confidence: float = 0.95) -> tuple[float, float]:
+    """The central ``confidence`` interval of the rejection rate of a calibrated test over ``n`` null trials."""
+    low, high = stats.binom.interval(confidence, n, alpha)
+    return float(low / n), float(high / n)
+
+
+def multiple_comparisons_note(n_tests: int, alpha: float = 0.05) -> str:
+    """A warning for a report that makes many comparisons ('' for fewer than two)."""
+    if n_tests < 2:
+        return ""
+    expected = n_tests * alpha
+    return (f"{n_tests} intervals are shown; at the 95% level about {expected:.1f} of them would miss the true "
+            f"value by chance alone. Treat a single difference as suggestive; a claim needs a pre-registered "
+            f"comparison, or a Bonferroni level of {alpha / n_tests:.2g} per comparison.")

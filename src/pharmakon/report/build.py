@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pharmakon.data.io import atomic_write_bytes
 from pharmakon.engine.aggregate import aggregate
+from pharmakon.probes.stats import multiple_comparisons_note
 from pharmakon.report.html import metadata_table, page, plots_section
 from pharmakon.report.load import Run, load_run
 from pharmakon.report.plots import metric_plots
@@ -20,7 +21,15 @@ def _note(run: Run) -> str:
     seeds = run.results["seed"].nunique() if "seed" in run.results.columns else 0
     band = "95% Student-t interval over seeds" if seeds > 1 else "95% interval of the single run"
     x = f"x is {escape(run.axes[0])}, one panel per stage" if run.axes else "x is the lifecycle stage"
-    return f"Mean over {seeds} seed{'s' if seeds != 1 else ''}; bands: {band}; {x}. Dashed lines: clean control."
+    note = f"Mean over {seeds} seed{'s' if seeds != 1 else ''}; bands: {band}; {x}. Dashed lines: clean control."
+    return " ".join(part for part in (note, multiple_comparisons_note(comparisons(run.results))) if part)
+
+
+def comparisons(results) -> int:
+    """How many intervals the report shows: one per metric, stage, condition, arm and grid point."""
+    cells = [c for c in ("point", "arm", "condition", "after_stage", "adaptation", "probe", "metric")
+             if c in results.columns]
+    return len(results[cells].drop_duplicates()) if cells else 0
 
 
 def render(run: Run) -> str:
