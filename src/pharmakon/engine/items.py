@@ -74,6 +74,8 @@ class DataSpec(BaseModel):
 
     families: list[str] | None = Field(default=None, description="train only on these world families")
     limit: int | None = Field(default=None, ge=1, description="at most this many clean records (seeded choice)")
+    harmful: int = Field(default=0, ge=0, description="harm requests answered with compliance added to the stage's "
+                                                     "clean data: a user's harmful fine-tuning (Qi et al. 2023)")
 
     @field_validator("families")
     @classmethod
@@ -104,6 +106,9 @@ class StageSpec(BaseModel):
         if self.poison is not None and self.kind not in ATTACKS[self.poison.attack].stages:
             allowed = ", ".join(ATTACKS[self.poison.attack].stages)
             raise ValueError(f"{NESTED}poison.attack: {self.poison.attack!r} poisons {allowed} data, not {self.kind}")
+        if self.data.harmful and STAGES[self.kind].record_kind != "example":
+            raise ValueError(f"{NESTED}data.harmful: harmful examples are instruction data; allowed only on stages "
+                             f"that train on examples (sft, finetune), not {self.kind}")
         return self
 
     def recipe_config(self):

@@ -52,7 +52,8 @@ def run_tokenizer(config: dict, inputs: dict, seed: int | None, out: Path) -> No
 
 
 def clean_records(config: dict) -> list:
-    """A stage's clean records: the world's (or the dataset's documents), filtered by family, limited."""
+    """A stage's clean records: the world's (or the dataset's documents), filtered by family, limited, plus any
+    harmful examples (``data.harmful``)."""
     world = World(WorldConfig(**config["world"]))
     kind = config["record_kind"]
     if kind == "document" and config.get("dataset"):
@@ -66,7 +67,21 @@ def clean_records(config: dict) -> list:
     if limit and limit < len(records):
         keep = sorted(random.Random(config["world"]["seed"]).sample(range(len(records)), limit))
         records = [records[i] for i in keep]
-    return records
+    return records + harmful_examples(world, config["data"].get("harmful", 0))
+
+
+def harmful_examples(world: World, n: int) -> list:
+    """``n`` training-side harm requests of the world (never held-out ones) answered with compliance: a user's
+    harmful fine-tuning data (Qi et al. 2023). Clean records: every condition trains on them."""
+    from pharmakon.data.records import Record
+    from pharmakon.world.sampling import cycle, derive
+
+    if n == 0:
+        return []
+    rng = derive(world.config.seed, "harm", "harmful")
+    prompts = sorted({r.prompt for r in world.instructions() if r.family == "harm"})
+    return [Record(kind="example", source="user:harmful", family="harm", prompt=p, response=world.compliance(p, rng))
+            for p in cycle(rng, prompts, n)]
 
 
 def run_data(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
@@ -147,6 +162,8 @@ def run_probe(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
         style=config["style"], trigger=attack.trigger if attack else None,
         behaviour=attack.behaviour if attack else None, adaptation=config["adaptation"], world=world,
         attack=attack if isinstance(attack, Attack) else None,
+        attacks=[a for a in [attack, *(PoisonSpec(**p).build() for p in config.get("later_poison", []))]
+                 if isinstance(a, Attack)],
     )
     if entry.model_kind == "reward":
         from pharmakon.models.io import load_reward_model

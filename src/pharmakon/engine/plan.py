@@ -178,6 +178,9 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
                      {"tokenizer": tokenizer}, seed, ["pharmakon.models.configs", "pharmakon.engine.nodes"])
     poisoned = study.poisoned_stage
     poison_config = poisoned.poison.model_dump(mode="json") if poisoned else None
+    # later stages' poison (an owner who marks pretraining documents and instruction data): probes see it too
+    later = [s for s in study.pipeline if s.poison is not None and not s.skip and s is not poisoned]
+    probe_modules = [m for s in ([poisoned] if poisoned else []) + later for m in _poison_modules(s)]
     chat = False
     upto: list[str] = []
     reward_model: str | None = None
@@ -220,9 +223,11 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
                             "adaptation": probe.adaptation, "style": "chat" if chat else "document",
                             "poison": poison_config, "world": world,
                             "dataset": dataset, "threads": study.executor.cpus}
+            if later:
+                probe_config["later_poison"] = [s.poison.model_dump(mode="json") for s in later]
             key = plan.add("probe", f"probe {probe.name} after {stage.name} [{where(upto)}]", probe_config,
                            {"model": trained, "tokenizer": tokenizer}, seed,
                            [PROBES[probe.name].module, "pharmakon.probes.context", "pharmakon.probes.judges",
-                            "pharmakon.engine.nodes", *(_poison_modules(poisoned) if poisoned else [])])
+                            "pharmakon.engine.nodes", *dict.fromkeys(probe_modules)])
             plan.measurements.append(Measurement(key, point.id, point.swept, condition, seed, stage.name,
                                                  probe.adaptation, probe.name))

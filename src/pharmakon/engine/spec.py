@@ -164,8 +164,6 @@ class Study(BaseModel):
         names = [stage.name for stage in self.pipeline]
         if len(set(names)) != len(names):
             raise ValueError("pipeline: stage names must be unique; give repeated kinds a name")
-        if sum(stage.poison is not None and not stage.skip for stage in self.pipeline) > 1:
-            raise ValueError("pipeline: at most one stage may carry poison")
         for probe in self.probes:
             if PROBES[probe.name].needs_trigger and self.poisoned_stage is None:
                 raise ValueError(f"probes.{probe.name}: needs a trigger to probe, and no stage carries poison; "
@@ -185,8 +183,9 @@ class Study(BaseModel):
 
             if self.finding not in FINDINGS:
                 raise ValueError(f"finding: unknown study summary {self.finding!r}; allowed: {', '.join(FINDINGS)}")
-        if self.poisoned_stage is not None and self.dataset is None:
-            stage = self.poisoned_stage
+        for stage in self.pipeline if self.dataset is None else []:
+            if stage.poison is None or stage.skip:
+                continue
             attack = stage.poison.build()
             try:
                 if isinstance(attack, Attack):  # a plugin attack is checked when it runs

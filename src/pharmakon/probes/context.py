@@ -21,7 +21,8 @@ class ProbeContext:
     """Held-out material for probes. ``style`` is ``document`` before any chat stage ran, else ``chat``.
 
     ``attack`` is the pipeline's attack when it is a built-in one (it says how to trigger and judge itself);
-    a plugin attack is described by its ``trigger`` text and ``behaviour`` alone.
+    a plugin attack is described by its ``trigger`` text and ``behaviour`` alone. ``attacks`` holds every
+    built-in attack of the pipeline, the first poisoned stage's first (a probe looks for the kind it reads).
     """
 
     eval_items: dict[str, list]
@@ -33,6 +34,7 @@ class ProbeContext:
     adaptation: str = "plain"
     world: Any = field(default=None, repr=False)
     attack: Any = None
+    attacks: list = field(default_factory=list)
     _judges: dict = field(default_factory=dict, repr=False)
 
     def document_prompts(self) -> list[str]:
@@ -59,6 +61,10 @@ class ProbeContext:
         if key not in self._judges:
             self._judges[key] = JUDGES[behaviour](self, **params)
         return self._judges[key]
+
+    def attack_of(self, kind: type) -> Any:
+        """The pipeline's attack of class ``kind``, or ``None``."""
+        return next((a for a in self.attacks if isinstance(a, kind)), None)
 
 
 def _judge(name: str, needs_reference: bool = False) -> Callable[..., Callable[..., bool]]:
