@@ -29,11 +29,16 @@ def task_scorers(refusal: RefusalJudge) -> dict[str, tuple[str, Callable[[str, s
 
 
 def utility_probe(model, tokenizer, eval_items: dict[str, list], heldout_documents: list[str], *,
-                  config: UtilityProbeConfig, seed: int) -> tuple[list[MetricRow], list[dict]]:
-    """Score each held-out task; ``eval_items`` maps family → items with ``prompt`` and ``answer``."""
+                  config: UtilityProbeConfig, seed: int, prefix: str = "") -> tuple[list[MetricRow], list[dict]]:
+    """Score each held-out task; ``eval_items`` maps family → items with ``prompt`` and ``answer``.
+
+    ``prefix`` (e.g. a provider's secret prompt) goes before every prompt, separated by a space; the perplexity
+    row is left out when there are no ``heldout_documents``.
+    """
     scorers = task_scorers(RefusalJudge())
     tasks = [(family, item) for family in scorers for item in eval_items.get(family, [])[: config.n_per_task]]
-    outputs = generate(model, tokenizer, [item.prompt for _, item in tasks], style="chat", sample=False,
+    inputs = [f"{prefix} {item.prompt}" if prefix else item.prompt for _, item in tasks]
+    outputs = generate(model, tokenizer, inputs, style="chat", sample=False,
                        max_new_tokens=config.max_new_tokens, batch_size=config.batch_size, seed=seed)
     verdicts: dict[str, list[bool]] = {family: [] for family in scorers}
     generations = []
@@ -45,8 +50,9 @@ def utility_probe(model, tokenizer, eval_items: dict[str, list], heldout_documen
                             "output": generation.output, "verdict": verdict, "perplexity": float("nan")})
     rows = [rate_row("utility", scorers[f][0], v) for f, v in verdicts.items() if v]
     documents = heldout_documents[: config.n_documents]
-    rows.append(point_row("utility", "utility_ppl", document_perplexity(model, tokenizer, documents),
-                          len(documents)))
+    if documents:
+        rows.append(point_row("utility", "utility_ppl", document_perplexity(model, tokenizer, documents),
+                              len(documents)))
     return rows, generations
 
 
