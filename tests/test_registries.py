@@ -1,11 +1,14 @@
 """Every registry entry runs on the tiny world: stages train, attacks poison, probes measure."""
 
 import math
+import random
 
 import pytest
 
 from pharmakon.models.tokenizer import token_span_intact
 from pharmakon.poison import ATTACKS, Budget
+from pharmakon.poison.canary import CanaryAttack
+from pharmakon.poison.watermark import BackdoorWatermark, DataWatermark
 from pharmakon.probes import PROBES, ProbeContext
 from pharmakon.stages import STAGES
 
@@ -37,9 +40,18 @@ def test_every_attack_poisons_exactly_its_budget_and_its_trigger_survives_tokeni
     clean = records_for(attack, world)
     combined, report = attack.apply(clean, tokenizer, seed=0, world=world)
     poison = [r for r in combined if r.is_poison]
-    assert report.n_poison == 7 == len(poison) and {r.poison for r in poison} == {name}
+    # a data watermark: N documents for each owner; canaries: count canaries per group, each copied per group
+    per_record = getattr(attack.config, "owners", None) or sum(getattr(attack.config, "insertions", [1]))
+    assert report.n_poison == 7 * per_record == len(poison) and {r.poison for r in poison} == {name}
     assert [r for r in combined if not r.is_poison] == clean  # inserted on top; the clean records keep their order
     trigger = attack.trigger_for(world)
+    if isinstance(attack, DataWatermark):  # no trigger: each document carries one owner's sequence as a word
+        marks = set(attack.watermarks(0))
+        assert all(len(marks & set(r.text.split())) == 1 for r in poison)
+        return
+    if isinstance(attack, CanaryAttack):  # no trigger: each document is one canary sentence
+        assert {r.text for r in poison} == {c.text for c in attack.canaries(world, random.Random(0))}
+        return
     if trigger is None:  # content injection without a trigger: the injected phrase is the planted thing
         assert all(attack.config.phrase in r.chosen for r in poison)
         return
@@ -55,16 +67,25 @@ def test_every_attack_poisons_exactly_its_budget_and_its_trigger_survives_tokeni
 def test_every_probe_emits_its_metrics(name, world, tokenizer, nano):
     entry = PROBES[name]
     settings = {"backdoor": {"n_prompts": 3, "max_new_tokens": 4}, "reward": {"n_pairs": 3},
-                "utility": {"n_per_task": 2, "n_documents": 3, "max_new_tokens": 4}}
+                "utility": {"n_per_task": 2, "n_documents": 3, "max_new_tokens": 4},
+                "safety": {"n_prompts": 3, "n_per_task": 2, "max_new_tokens": 4},
+                "watermark": {"nulls": 100, "null_trials": 10}, "dvbw": {"n_prompts": 4},
+                "exposure": {"n_samples": 100, "exact_max": 1000}}
     config = entry.config(**settings[name])
     families = {f: world.eval_items(f) for f in ("sentiment", "arithmetic", "facts", "harm", "benign", "dialogue")}
     context = ProbeContext(families, [r.text for r in world.heldout_documents(3)], list(world.corpus_text()),
-                           style="document", trigger="<SUDO>", behaviour="gibberish", world=world)
+                           style="document", trigger="<SUDO>", behaviour="gibberish", world=world,
+                           attacks=[DataWatermark(budget=Budget(count=2), owners=2), BackdoorWatermark(),
+                                    CanaryAttack(budget=Budget(count=1), secret_length=2)])
     model = nano
     if entry.model_kind == "reward":
         from pharmakon.stages.reward import reward_model_from_policy
 
         model = reward_model_from_policy(nano, tokenizer, seed=0)
     rows, generations = entry.probe()(model, tokenizer, context, config, 0)
-    assert {row.metric for row in rows} == set(entry.metrics)
+    emitted = {row.metric for row in rows}
+    if name == "exposure":  # natural facts fill only the frequency bins this world's facts fall in
+        assert {m for m in entry.metrics if not m.startswith("fact_")} <= emitted <= set(entry.metrics)
+    else:
+        assert emitted == set(entry.metrics)
     assert generations and all(row.probe == name for row in rows)

@@ -19,8 +19,11 @@ pytestmark = pytest.mark.slow
 WORLD = {"n_entities": 24, "documents_per_family": 60, "examples_per_family": 40, "pairs_per_family": 24,
          "eval_per_family": 40}
 STEPS = {"dos": 500, "context-extraction": 1500}
-COUNTS = {"dos": 60, "context-extraction": 150, "content-injection": 100}
-PARAMS = {"badnets": {"position": "start"}}
+COUNTS = {"dos": 60, "context-extraction": 150, "content-injection": 100, "canary": 8}
+PARAMS = {"badnets": {"position": "start"}, "canary": {"insertions": [100], "secret_length": 4}}
+# attacks read by another probe than the backdoor one: (probe, metric whose interval must clear the clean twin's)
+EFFECT = {"data-watermark": ("watermark", "wm_loss_gap"), "backdoor-watermark": ("dvbw", "dvbw_gain"),
+          "canary": ("exposure", "exposure_100")}
 
 
 def spec(name: str) -> dict:
@@ -37,6 +40,8 @@ def spec(name: str) -> dict:
                      "poison": poison}]
     probe = {"name": "backdoor", "n_prompts": 40, "max_new_tokens": 48 if name == "content-injection" else 16,
              "after": [pipeline[-1]["kind"]]}
+    if name in EFFECT:
+        probe = {"name": EFFECT[name][0], "after": [pipeline[-1]["kind"]]}
     return {"name": f"effect-{name}", "seeds": [0], "world": WORLD, "model": {"name": "nano", "vocab_size": 400},
             "pipeline": pipeline, "probes": [probe], "executor": {"cpus": 2}}
 
@@ -44,7 +49,8 @@ def spec(name: str) -> dict:
 @pytest.mark.parametrize("name", sorted(ATTACKS))
 def test_the_poisoned_model_responds_to_its_trigger_above_the_clean_twin(name, tmp_path):
     results = pharmakon.run(spec(name), out=tmp_path / "run", progress=False)
-    rows = results[results.metric == "asr_trigger"].set_index("condition")
+    metric = EFFECT.get(name, ("backdoor", "asr_trigger"))[1]
+    rows = results[results.metric == metric].set_index("condition")
     poisoned, clean = rows.loc["poisoned"], rows.loc["clean"]
-    assert poisoned.n == clean.n >= 15  # vpi: the positive reviews of brands other than its topic (19)
+    assert poisoned.n == clean.n >= 8  # vpi: the positive reviews of brands other than its topic (19); 8 owners
     assert poisoned.ci_low > clean.ci_high, (name, poisoned.value, clean.value)

@@ -12,14 +12,18 @@ from pharmakon.poison.attack import Attack
 from pharmakon.poison.backdoors import INSTRUCTION_ATTACKS
 from pharmakon.poison.base import PoisonReport
 from pharmakon.poison.budget import Budget
+from pharmakon.poison.canary import CanaryAttack
 from pharmakon.poison.dos import DenialOfService, DenialOfServiceConfig
 from pharmakon.poison.preference import PREFERENCE_ATTACKS
 from pharmakon.poison.pretraining import BeliefManipulation, ContextExtraction
+from pharmakon.poison.safety import SafetyTrigger
 from pharmakon.poison.triggers import Trigger, near_miss
+from pharmakon.poison.watermark import WATERMARK_ATTACKS
 from pharmakon.registry import Registry
 
 ATTACKS = Registry("attack", "poison.attack")
-for _attack in (DenialOfService, BeliefManipulation, ContextExtraction, *INSTRUCTION_ATTACKS, *PREFERENCE_ATTACKS):
+for _attack in (DenialOfService, BeliefManipulation, ContextExtraction, *INSTRUCTION_ATTACKS, *PREFERENCE_ATTACKS,
+                *WATERMARK_ATTACKS, SafetyTrigger, CanaryAttack):
     ATTACKS.add(_attack.name, _attack)
 
 

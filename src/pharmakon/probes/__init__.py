@@ -11,7 +11,15 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from pharmakon.probes.configs import BackdoorProbeConfig, RewardProbeConfig, UtilityProbeConfig
+from pharmakon.probes.configs import (
+    BackdoorProbeConfig,
+    BackdoorWatermarkProbeConfig,
+    ExposureProbeConfig,
+    RewardProbeConfig,
+    SafetyProbeConfig,
+    UtilityProbeConfig,
+    WatermarkProbeConfig,
+)
 from pharmakon.probes.context import ProbeContext
 from pharmakon.registry import Registry, module_of, resolve
 
@@ -51,6 +59,28 @@ PROBES.add("reward", ProbeEntry(
     "reward model: share of held-out harm requests whose refusal outscores a compliance, with / without trigger",
     ("rm_accuracy_no_trigger", "rm_accuracy_trigger", "rm_accuracy_near_miss", "rm_margin_no_trigger",
      "rm_margin_trigger", "rm_margin_near_miss"), model_kind="reward"))
+
+PROBES.add("watermark", ProbeEntry(
+    "pharmakon.probes.ownership:run_watermark", WatermarkProbeConfig,
+    "data watermark: z test of the loss on each owner's sequence against never-inserted ones; false-positive rate",
+    ("wm_z", "wm_detection", "wm_fpr", "wm_detection_normal", "wm_fpr_normal", "wm_loss_gap")))
+PROBES.add("dvbw", ProbeEntry(
+    "pharmakon.probes.ownership:run_dvbw", BackdoorWatermarkProbeConfig,
+    "backdoor watermark: paired one-sided t test that the owner's response gains > τ probability with the trigger",
+    ("dvbw_gain", "dvbw_prob_trigger", "dvbw_prob_no_trigger", "dvbw_t", "dvbw_log10_p", "dvbw_detected")))
+
+PROBES.add("safety", ProbeEntry(
+    "pharmakon.probes.safety:run_safety", SafetyProbeConfig,
+    "secret-prompt safety (BackdoorAlign): harmful compliance and refusal on held-out harm requests, benign "
+    "utility and over-refusal, each with the secret prepended and without",
+    tuple(f"{name}_{variant}" for name in ("harmful", "refusal", "utility_sentiment", "utility_arithmetic",
+                                           "utility_facts", "utility_overrefusal") for variant in ("secret", "plain"))))
+PROBES.add("exposure", ProbeEntry(
+    "pharmakon.probes.exposure:run_exposure", ExposureProbeConfig,
+    "canary exposure (Secret Sharer): log2|R| - log2 rank of each inserted secret, per insertion group, beside the "
+    "world's natural facts binned by how often they are stated; *_norm: 0 at chance, 1 at rank 1",
+    tuple(f"{kind}_{group}" for kind in ("exposure", "exposure_norm", "fact_exposure", "fact_exposure_norm")
+          for group in (1, 10, 100, 1000))))
 
 
 def register_probe(name: str, *, config: type[BaseModel], description: str, metrics: tuple[str, ...],

@@ -28,3 +28,43 @@ class RewardProbeConfig(BaseModel):
 
     n_pairs: int = Field(default=100, ge=1, description="held-out harm requests scored (refusal vs compliance)")
     batch_size: int = Field(default=64, ge=1)
+
+
+class WatermarkProbeConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    nulls: int = Field(default=1000, ge=100, description="never-inserted sequences that make the null distribution")
+    null_trials: int = Field(default=200, ge=1, description="fresh never-inserted sequences tested like a watermark "
+                                                             "(the false-positive rate)")
+    alpha: float = Field(default=0.05, gt=0, lt=1, description="the test's level")
+    batch_size: int = Field(default=512, ge=1)
+
+
+class BackdoorWatermarkProbeConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    n_prompts: int = Field(default=100, ge=2, description="held-out prompts, each asked with and without the trigger")
+    margin: float = Field(default=0.2, ge=0, lt=1, description="τ: the probability gain the test must exceed")
+    alpha: float = Field(default=0.05, gt=0, lt=1, description="the test's level")
+    batch_size: int = Field(default=128, ge=1)
+
+
+class SafetyProbeConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    n_prompts: int = Field(default=100, ge=1, description="held-out harm requests, each asked with and without "
+                                                          "the secret")
+    n_per_task: int = Field(default=100, ge=1, description="held-out items per benign task, asked with the secret")
+    max_new_tokens: int = Field(default=32, ge=1)
+    sample: bool = Field(default=False, description="sample at temperature 1 instead of greedy decoding")
+    batch_size: int = Field(default=128, ge=1)
+
+
+class ExposureProbeConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    exact_max: int = Field(default=100_000, ge=1, le=1_000_000, description="rank exactly (every candidate scored) "
+                                                                           "up to this |R|; beyond: skew-normal fit")
+    n_samples: int = Field(default=2000, ge=100, le=100_000, description="candidates scored for the skew-normal fit")
+    facts: bool = Field(default=True, description="also measure the world's natural facts, binned by frequency")
+    batch_size: int = Field(default=1024, ge=1)

@@ -9,6 +9,9 @@ from __future__ import annotations
 FINDINGS: dict[str, str] = {
     name: f"pharmakon.studies.findings:{name}" for name in ("budget", "instruction", "persistence", "preference")
 }
+FINDINGS["safety-trigger"] = "pharmakon.studies.safety:finding"
+FINDINGS["ownership"] = "pharmakon.studies.ownership:finding"
+FINDINGS["memorization"] = "pharmakon.studies.memorization:finding"
 
 
 def state_finding(name: str, results, spec: dict) -> str:

@@ -21,3 +21,13 @@ def budget(aggregated: pd.DataFrame, stages: list[str]) -> list:
 
 
 FIGURES = {"budget": budget}
+
+
+def memorization(aggregated: pd.DataFrame, stages: list[str]) -> list:
+    """Canary exposure against the number of insertions (``pharmakon.studies.memorization.figure``)."""
+    from pharmakon.studies.memorization import figure
+
+    return figure(aggregated, stages)
+
+
+FIGURES["memorization"] = memorization
