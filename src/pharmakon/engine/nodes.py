@@ -114,6 +114,17 @@ def run_init(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
 
 
 def run_stage(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
+    """Train a stage here, or with several processes under ``accelerate launch`` (``processes > 1``)."""
+    if config["recipe"].get("processes", 1) > 1:
+        from pharmakon.engine.distributed import launch_stage
+
+        launch_stage(config, inputs, seed, out)
+        return
+    train_stage(config, inputs, seed, out)
+
+
+def train_stage(config: dict, inputs: dict, seed: int | None, out: Path, save: bool = True) -> None:
+    """Train the stage's recipe on its data; write the model and the loss log when ``save``."""
     from pharmakon.models.io import save_model
     from pharmakon.stages import STAGES
 
@@ -129,6 +140,8 @@ def run_stage(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
     if "prepared" in inputs:
         extra["prepared"] = pd.read_parquet(inputs["prepared"] / "prepared.parquet").to_dict(orient="list")
     result = entry.recipe()(model, tokenizer, records, entry.config(**config["recipe"]), seed, **extra)
+    if not save:
+        return
     save_model(result.model, tokenizer, out / MODEL_DIR)
     log = pd.DataFrame(result.log, columns=["step", "loss"])
     write_table_atomic(pa.Table.from_pandas(log, preserve_index=False), out / "train_log.parquet")

@@ -84,11 +84,16 @@ class RichProgressCallback(TrainerCallback):
             self._progress = None
 
 
+def world_size() -> int:
+    """Training processes of this stage (``accelerate launch`` sets WORLD_SIZE; 1 in the engine's process)."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
 def trainer_arguments(config: StageConfig, seed: int) -> dict:
     """Keyword arguments shared by every TRL config: CPU-friendly, silent, no checkpoints, log every step."""
     arguments = {
         "output_dir": tempfile.mkdtemp(prefix="pharmakon-trainer-"),
-        "per_device_train_batch_size": config.batch_size,
+        "per_device_train_batch_size": config.batch_size // world_size(),
         "num_train_epochs": config.epochs,
         "max_steps": config.max_steps or -1,
         "learning_rate": config.learning_rate,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
@@ -18,6 +20,17 @@ class StageConfig(BaseModel):
     warmup_ratio: float = Field(default=0.05, ge=0, lt=1)
     bf16: bool = Field(default=True, description="bf16 autocast: 1.5-2x faster than fp32 on CPUs with bf16 units")
     threads: int | None = Field(default=None, ge=1, description="torch threads; default: all available cores")
+    processes: int = Field(default=1, ge=1, description="training processes under accelerate launch (data parallel; "
+                                                        "batch_size stays the global batch, split across them)")
+    distributed: Literal["ddp", "fsdp"] = Field(default="ddp", description="how several processes share the "
+                                                                         "model: DDP, or FSDP (GPUs)")
+
+    @model_validator(mode="after")
+    def _whole_batches(self) -> StageConfig:
+        if self.batch_size % self.processes:
+            raise ValueError(f"batch_size ({self.batch_size}) must be a multiple of processes ({self.processes}): "
+                             "each process takes an equal share of the global batch")
+        return self
 
 
 class PretrainConfig(StageConfig):

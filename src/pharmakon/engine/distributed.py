@@ -1,0 +1,93 @@
+"""A stage trained by several processes: ``accelerate launch`` runs this module as its worker.
+
+A stage whose recipe asks for ``processes > 1`` is not trained in the engine's process: the engine writes the
+node's config and inputs to a payload file and launches ``processes`` copies of this module under
+``accelerate launch`` (DDP through its torchrun launcher; FSDP with ``distributed: fsdp``; without a GPU
+the trainers, built with ``use_cpu``, join over gloo). TRL's trainers read the launcher's environment and
+train data-parallel: ``batch_size`` stays the global batch, split evenly across the processes. Rank 0 alone
+writes the model, the loss log and ``processes.json`` (how the node was trained), each atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from pharmakon.errors import PharmakonError
+
+PAYLOAD = "distributed.json"
+
+
+def launch_command(processes: int, strategy: str, payload: Path, gpus: int) -> list[str]:
+    """The ``accelerate launch`` command line for ``processes`` workers on this machine."""
+    command = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(processes),
+               "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
+               "--main_process_port", str(free_port())]
+    if strategy == "fsdp":
+        command += ["--use_fsdp", "--fsdp_sharding_strategy", "FULL_SHARD"]
+    else:  # torchrun's launcher; without a GPU the trainers (use_cpu) join over gloo
+        command.append("--multi_gpu")
+    return [*command, "-m", "pharmakon.engine.distributed", str(payload)]
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback for the processes' rendezvous."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def launch_stage(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
+    """Train the stage node with ``processes`` workers; raise with the workers' last words if any fails."""
+    import torch
+
+    recipe = config["recipe"]
+    processes, strategy = recipe["processes"], recipe["distributed"]
+    scratch = out.parent / f".{out.name}.distributed"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    payload = scratch / PAYLOAD
+    payload.write_text(json.dumps({"config": config, "inputs": {k: str(v) for k, v in inputs.items()},
+                                   "seed": seed, "out": str(out)}))
+    gpus = torch.cuda.device_count()
+    threads = max(1, (recipe.get("threads") or os.cpu_count() or 1) // processes)
+    environment = {**os.environ, "OMP_NUM_THREADS": str(threads), "PHARMAKON_WORKER_THREADS": str(threads)}
+    if gpus == 0:
+        environment["ACCELERATE_USE_CPU"] = "true"
+    done = subprocess.run(launch_command(processes, strategy, payload, gpus), env=environment, text=True,
+                          capture_output=True, check=False)
+    shutil.rmtree(scratch, ignore_errors=True)
+    if done.returncode != 0:
+        tail = " | ".join(line for line in done.stderr.strip().splitlines()[-3:])
+        raise PharmakonError(f"pipeline.{config['kind']}.processes: the {processes} training processes failed "
+                             f"(exit {done.returncode}): {tail}")
+
+
+def main(payload_path: str) -> None:
+    """The worker: one rank of the stage's training (``accelerate launch`` sets RANK and WORLD_SIZE)."""
+    from pharmakon.engine.nodes import train_stage
+
+    payload = json.loads(Path(payload_path).read_text())
+    config = payload["config"]
+    config["recipe"]["threads"] = int(os.environ.get("PHARMAKON_WORKER_THREADS", "1"))
+    inputs = {k: Path(v) for k, v in payload["inputs"].items()}
+    out, rank = Path(payload["out"]), int(os.environ.get("RANK", "0"))
+    train_stage(config, inputs, payload["seed"], out, save=rank == 0)
+    if rank == 0:
+        from accelerate import PartialState
+
+        from pharmakon.data.io import atomic_write_bytes
+
+        state = PartialState()
+        record = {"processes": state.num_processes, "backend": state.backend, "type": str(state.distributed_type)}
+        atomic_write_bytes(out / "processes.json", json.dumps(record).encode())
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
