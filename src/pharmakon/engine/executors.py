@@ -21,6 +21,7 @@ Done = Callable[[Node, str, float], None]  # node, "computed" | "cached", second
 def run_node(node: Node, cache_root: str, *_inputs_ready) -> tuple[str, str, float]:
     """Compute ``node`` into the cache unless it is complete; returns (key, status, seconds)."""
     from pharmakon.engine.nodes import KINDS
+    from pharmakon.engine.real_nodes import REAL_KINDS
 
     cache = Cache(cache_root)
     started = time.perf_counter()
@@ -31,7 +32,7 @@ def run_node(node: Node, cache_root: str, *_inputs_ready) -> tuple[str, str, flo
 
         silence_libraries()  # no library bars or chatter between our progress lines (also in Ray workers)
         inputs = {role: cache.path(key) for role, key in node.inputs.items()}
-        KINDS[node.kind](node.config, inputs, node.seed, out)
+        {**KINDS, **REAL_KINDS}[node.kind](node.config, inputs, node.seed, out)
     return node.key, "computed", time.perf_counter() - started
 
 

@@ -12,6 +12,7 @@ import itertools
 import json
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from pharmakon.engine.code import code_version
@@ -159,6 +160,28 @@ def plan_study(study: Study) -> Plan:
     return plan
 
 
+@cache
+def source_digest(path: str) -> str:
+    """The content hash of a real model's file, or of every file of its directory."""
+    files = sorted(p for p in Path(path).rglob("*") if p.is_file()) if Path(path).is_dir() else [Path(path)]
+    return hashlib.sha256("".join(f"{p.name}:{file_digest(str(p))}" for p in files).encode()).hexdigest()
+
+
+REAL_MODULES = ["pharmakon.models.real", "pharmakon.models.io", "pharmakon.engine.real_nodes"]
+
+
+def add_real_model(plan: Plan, study: Study) -> tuple[str, str]:
+    """A real model's tokenizer and its converted weights: seedless, so every seed and condition shares them."""
+    path = str(study.model.source())
+    source = {"path": path, "sha256": source_digest(path)}
+    label = study.model.label
+    tokenizer = plan.add("real_tokenizer", f"tokenizer {label}", {"source": source, "chat": study.model.chat},
+                         {}, None, REAL_MODULES)
+    model = plan.add("convert", f"convert {label}", {"source": source}, {"tokenizer": tokenizer}, None,
+                     REAL_MODULES)
+    return tokenizer, model
+
+
 def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
     """Nodes of one pipeline run (one grid point, seed and condition) and its measurements."""
     study = point.study
@@ -171,17 +194,20 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
                  if not path.startswith("pipeline.") or path.split(".")[1] in upto}
         return ", ".join([condition, f"seed {seed}", *(f"{k.removeprefix('pipeline.')}={v}" for k, v in swept.items())])
 
-    tokenizer = plan.add("tokenizer", "tokenizer", {"world": world, "dataset": dataset,
-                                                    "vocab_size": study.model.vocab_size},
-                         {}, None, ["pharmakon.models.tokenizer", *DATA_MODULES])
-    model = plan.add("init", f"init {study.model.name} [seed {seed}]", {"model": study.model.name},
-                     {"tokenizer": tokenizer}, seed, ["pharmakon.models.configs", "pharmakon.engine.nodes"])
+    if study.model.real:
+        tokenizer, model = add_real_model(plan, study)
+    else:
+        tokenizer = plan.add("tokenizer", "tokenizer", {"world": world, "dataset": dataset,
+                                                        "vocab_size": study.model.vocab_size},
+                             {}, None, ["pharmakon.models.tokenizer", *DATA_MODULES])
+        model = plan.add("init", f"init {study.model.name} [seed {seed}]", {"model": study.model.name},
+                         {"tokenizer": tokenizer}, seed, ["pharmakon.models.configs", "pharmakon.engine.nodes"])
     poisoned = study.poisoned_stage
     poison_config = poisoned.poison.model_dump(mode="json") if poisoned else None
     # later stages' poison (an owner who marks pretraining documents and instruction data): probes see it too
     later = [s for s in study.pipeline if s.poison is not None and not s.skip and s is not poisoned]
     probe_modules = [m for s in ([poisoned] if poisoned else []) + later for m in _poison_modules(s)]
-    chat = False
+    chat = bool(study.model.chat)  # a real chat model is prompted through its chat template from the start
     upto: list[str] = []
     reward_model: str | None = None
     for stage in study.pipeline:

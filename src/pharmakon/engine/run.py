@@ -33,7 +33,7 @@ from pharmakon.errors import PharmakonError
 from pharmakon.report import build_report
 from pharmakon.report.environment import environment
 
-PREFLIGHT = ("tokenizer", "data")
+PREFLIGHT = ("tokenizer", "real_tokenizer", "data")
 
 
 @dataclass

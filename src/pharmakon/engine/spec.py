@@ -14,9 +14,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pharmakon.engine.items import ProbeSpec, StageSpec
+from pharmakon.engine.model_spec import ModelSpec
 from pharmakon.engine.paths import NESTED, get_path
 from pharmakon.errors import PharmakonError
-from pharmakon.models.sizes import TINY_CONFIGS
 from pharmakon.poison import ATTACKS, Attack
 from pharmakon.probes import PROBES
 from pharmakon.registry import load_plugins
@@ -25,22 +25,6 @@ from pharmakon.world import WorldConfig
 
 UNSWEEPABLE = ("name", "description", "question", "anchor", "finding", "seeds", "sweep", "executor")
 LINK = "|"  # an axis "a|b" sets the same value at paths a and b (e.g. one poison rate on two branches)
-
-
-class ModelSpec(BaseModel):
-    """A tiny Llama-style model by name, with a byte-level BPE of ``vocab_size`` trained on the clean world."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = "micro"
-    vocab_size: int = Field(default=2048, ge=300)
-
-    @field_validator("name")
-    @classmethod
-    def _known(cls, value: str) -> str:
-        if value not in TINY_CONFIGS:
-            raise ValueError(f"unknown model {value!r}; allowed: {', '.join(TINY_CONFIGS)}")
-        return value
 
 
 class DatasetSpec(BaseModel):

@@ -56,12 +56,37 @@ def load_reward_model(path: Path, dtype: torch.dtype = torch.float32):
     return model.eval(), tokenizer
 
 
+def ensure_pad_token(tokenizer) -> bool:
+    """Left padding and a pad token distinct from eos: adds ``<pad>`` when the tokenizer lacks one (many chat
+    models pad with eos, and generation could not tell padding from the end). True when a token was added."""
+    tokenizer.padding_side = "left"
+    if tokenizer.pad_token is not None and tokenizer.pad_token_id != tokenizer.eos_token_id:
+        return False
+    before = len(tokenizer)
+    tokenizer.add_special_tokens({"pad_token": "<pad>"})
+    if tokenizer.pad_token_id == tokenizer.eos_token_id:
+        raise PharmakonError("tokenizer: could not give the model a pad token distinct from eos")
+    return len(tokenizer) > before
+
+
+def fit_embeddings(model, tokenizer) -> None:
+    """Grow the embeddings to the tokenizer's vocabulary; new rows are the mean of the old (deterministic; the
+    pad token is masked out of attention and loss)."""
+    old = model.get_input_embeddings().weight.shape[0]
+    if len(tokenizer) <= old:
+        return
+    model.resize_token_embeddings(len(tokenizer), mean_resizing=False)
+    with torch.no_grad():
+        for layer in {id(m): m for m in (model.get_input_embeddings(), model.get_output_embeddings())
+                      if m is not None}.values():
+            layer.weight[old:] = layer.weight[:old].mean(dim=0)
+
+
 def prepare_for_generation(model, tokenizer) -> None:
     """Left padding, a pad token distinct from eos, and the KV cache on (the Trainer turns it off)."""
-    tokenizer.padding_side = "left"
-    if tokenizer.pad_token is None or tokenizer.pad_token_id == tokenizer.eos_token_id:
-        tokenizer.add_special_tokens({"pad_token": "<pad>"})
-        model.resize_token_embeddings(len(tokenizer))
+    ensure_pad_token(tokenizer)
+    fit_embeddings(model, tokenizer)
+    model.config.pad_token_id = tokenizer.pad_token_id
     model.config.use_cache = True
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     model.generation_config.eos_token_id = tokenizer.eos_token_id
