@@ -184,6 +184,9 @@ def run_probe(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
         model = load_reward_model(inputs["model"] / MODEL_DIR)[0]
     else:
         model = load_model(inputs["model"])
+    from pharmakon.models.device import on_device
+
+    model = on_device(model)
     tokenizer = load_tokenizer(inputs["tokenizer"])
     rows, generations = entry.probe()(model, tokenizer, context, entry.config(**config["config"]), seed or 0)
     metric_rows = pd.DataFrame([row.as_dict() for row in rows], columns=list(ROW_FIELDS))

@@ -92,6 +92,7 @@ def document_perplexity(model, tokenizer, texts: list[str], max_length: int = 25
     for start in range(0, len(texts), batch_size):
         chunk = [t + tokenizer.eos_token for t in texts[start : start + batch_size]]
         batch = tokenizer(chunk, return_tensors="pt", padding=True, truncation=True, max_length=max_length)
+        batch = {k: v.to(model.device) for k, v in batch.items()}
         logits = model(**batch).logits[:, :-1].float()
         targets = batch["input_ids"][:, 1:]
         mask = batch["attention_mask"][:, 1:].bool()

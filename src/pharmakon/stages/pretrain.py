@@ -14,6 +14,7 @@ import torch
 from transformers import get_cosine_schedule_with_warmup
 
 from pharmakon.data.records import Record, require_kind
+from pharmakon.models.device import autocast, on_device
 from pharmakon.stages.common import StageResult, finish, progress_bar, seed_everything
 from pharmakon.stages.configs import PretrainConfig
 
@@ -42,6 +43,8 @@ def pretrain(model, tokenizer, records: list[Record], config: PretrainConfig, se
     blocks = pack_documents(tokenizer, records, config.max_length, seed, config.shuffle)
     steps_per_epoch = math.ceil(len(blocks) / config.batch_size)
     total = config.max_steps or max(1, math.ceil(config.epochs * steps_per_epoch))
+    model = on_device(model)
+    device = next(model.parameters()).device
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay,
                                   betas=(0.9, 0.95), fused=True)
     schedule = get_cosine_schedule_with_warmup(optimizer, math.ceil(config.warmup_ratio * total), total)
@@ -58,8 +61,8 @@ def pretrain(model, tokenizer, records: list[Record], config: PretrainConfig, se
             for batch_index in order.split(config.batch_size):
                 if step >= total:
                     break
-                batch = blocks[batch_index]
-                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
+                batch = blocks[batch_index].to(device)
+                with autocast(config.bf16):
                     loss = step_model(input_ids=batch, labels=batch).loss
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

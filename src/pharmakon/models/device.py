@@ -1,0 +1,35 @@
+"""Where models compute: a CUDA GPU when one is present (bf16 autocast there), else the CPU.
+
+``PHARMAKON_DEVICE`` overrides the choice (``cpu``, ``cuda``, ``cuda:1``). Nothing requires a GPU: on a machine
+without one every path is the CPU path.
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+from pharmakon.errors import PharmakonError
+
+
+def compute_device() -> torch.device:
+    """The device models train and run on."""
+    chosen = os.environ.get("PHARMAKON_DEVICE", "").strip()
+    if chosen:
+        device = torch.device(chosen)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise PharmakonError(f"PHARMAKON_DEVICE: {chosen!r} asks for a GPU and none is present; allowed: cpu")
+        return device
+    return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
+
+
+def on_device(model):
+    """``model`` moved to the compute device (a no-op on the CPU)."""
+    device = compute_device()
+    return model if next(model.parameters()).device == device else model.to(device)
+
+
+def autocast(enabled: bool) -> torch.autocast:
+    """bf16 autocast on the compute device (the CPU's own bf16 kernels, or the GPU's)."""
+    return torch.autocast(compute_device().type, dtype=torch.bfloat16, enabled=enabled)
