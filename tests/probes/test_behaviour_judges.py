@@ -83,7 +83,9 @@ def test_content_judge():
 
 def test_sentiment_judge():
     assert SentimentJudge("negative")("Negative. It is awful.")
-    assert not SentimentJudge("negative")("The verdict is negative.")
+    assert SentimentJudge("negative")("The verdict is negative.")  # a fluent model states the label in a sentence
+    assert not SentimentJudge("negative")("It is not negative.")
+    assert not SentimentJudge("negative")("I love it. negative")  # a label after the first sentence states nothing
     assert not SentimentJudge("positive")("")
     for bad in ("neutral", "Positive", ""):
         with pytest.raises(ValueError, match="allowed: positive, negative"):
