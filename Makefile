@@ -41,6 +41,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/generation.py
 	$(BIN)/python benchmarks/quickstart.py
 	$(BIN)/python benchmarks/sweep_reuse.py
+	$(BIN)/python benchmarks/lora_throughput.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -7,6 +7,7 @@ without one every path is the CPU path.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import torch
 
@@ -28,6 +29,19 @@ def on_device(model):
     """``model`` moved to the compute device (a no-op on the CPU)."""
     device = compute_device()
     return model if next(model.parameters()).device == device else model.to(device)
+
+
+def native_bf16() -> bool:
+    """Whether the compute device has bf16 arithmetic units: a bf16-capable GPU, or a CPU with AVX512-BF16 or
+    AMX. CPUs without them emulate bf16 matmuls, which made SmolLM2 LoRA steps 3.4x slower than fp32 here."""
+    device = compute_device()
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    try:
+        flags = Path("/proc/cpuinfo").read_text().split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def autocast(enabled: bool) -> torch.autocast:

@@ -111,6 +111,7 @@ def trainer_arguments(config: StageConfig, seed: int) -> dict:
         "use_cpu": compute_device().type == "cpu",
         "dataloader_num_workers": 0,
         "max_length": config.max_length,
+        "gradient_checkpointing": False,  # TRL defaults to on: it trades compute for memory small models don't need
     }
     return arguments
 

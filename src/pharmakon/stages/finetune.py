@@ -1,4 +1,9 @@
-"""Downstream fine-tuning with PEFT LoRA (or full), on instruction examples through ``SFTTrainer``."""
+"""Downstream fine-tuning with PEFT LoRA (or full), on instruction examples.
+
+One process trains in the lean completion-only loop (``lean_sft``: padding-free batches, logits only where the
+loss is); several processes (``processes > 1``, under ``accelerate launch``) train through ``SFTTrainer``, which
+brings DDP/FSDP. Both optimise the same completion-only loss.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,9 @@ from peft import LoraConfig, get_peft_model
 from pharmakon.data.records import Record, require_kind
 from pharmakon.data.template import Template
 from pharmakon.errors import PharmakonError
-from pharmakon.stages.common import StageResult, finish
+from pharmakon.stages.common import StageResult, finish, world_size
 from pharmakon.stages.configs import FinetuneConfig
+from pharmakon.stages.lean_sft import train_completions
 from pharmakon.stages.sft import instruction_dataset, run_sft_trainer
 
 
@@ -40,7 +46,12 @@ def finetune(model, tokenizer, records: list[Record], config: FinetuneConfig, se
     dataset = instruction_dataset(records, Template(tokenizer))
     if config.method == "lora":
         model = attach_lora(model, config)
-    result = run_sft_trainer(model, tokenizer, dataset, config, seed, f"finetune ({config.method})")
+    description = f"finetune ({config.method})"
+    if world_size() > 1:
+        result = run_sft_trainer(model, tokenizer, dataset, config, seed, description)
+    else:
+        result = train_completions(model, tokenizer, list(dataset["prompt"]), list(dataset["completion"]), config, seed,
+                                   description)
     if config.method == "lora" and config.merge:
         result.model = finish(result.model.merge_and_unload())
     return result
