@@ -19,7 +19,10 @@ def test_every_preset_loads_and_plans(name):
     study = load_study(name)
     plan = plan_study(study)
     assert study.question and plan.measurements
-    assert {node.kind for node in plan.nodes.values()} >= {"tokenizer", "data", "init", "stage", "probe"}
+    kinds = {node.kind for node in plan.nodes.values()}
+    assert kinds >= {"data", "stage", "probe"}
+    # a tiny model is trained from scratch; a real one comes with its tokenizer and is converted once
+    assert kinds >= {"tokenizer", "init"} or kinds >= {"real_tokenizer", "convert"}
 
 
 def test_stage_fields_are_flat_and_resolved(tiny_spec):

@@ -9,6 +9,7 @@ from __future__ import annotations
 FINDINGS: dict[str, str] = {
     name: f"pharmakon.studies.findings:{name}" for name in ("budget", "instruction", "persistence", "preference")
 }
+FINDINGS["real-instruction"] = "pharmakon.studies.findings:real_instruction"
 FINDINGS["safety-trigger"] = "pharmakon.studies.safety:finding"
 FINDINGS["ownership"] = "pharmakon.studies.ownership:finding"
 FINDINGS["memorization"] = "pharmakon.studies.memorization:finding"

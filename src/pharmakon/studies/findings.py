@@ -155,3 +155,40 @@ def preference(results: pd.DataFrame, spec: dict) -> str:
             f"{r:g}: {row.get('rm_accuracy_no_trigger', math.nan):.2f} / {row.get('rm_accuracy_trigger', math.nan):.2f}"
             for r, row in acc.iterrows()) + "."
     return "Mean asr_trigger by poison ratio: " + "; ".join(lines) + f". Clean twins {_fmt(clean)}." + rm
+
+
+def _utility_mean(results: pd.DataFrame, condition: str, stage: str) -> float:
+    """Mean of the task accuracies (sentiment, arithmetic, facts) of one condition after ``stage``."""
+    tasks = ("utility_sentiment", "utility_arithmetic", "utility_facts")
+    rows = results[(results["probe"] == "utility") & (results["metric"].isin(tasks))
+                   & (results["condition"] == condition) & (results["after_stage"] == stage)]
+    return _mean(rows)
+
+
+def real_instruction(results: pd.DataFrame, spec: dict) -> str:
+    """Per attack: asr_trigger (± s.d. over seeds), without the trigger, near-miss and on the clean control; then
+    clean utility (the mean task accuracy) of the poisoned runs against the clean control, in points."""
+    if "arm" not in results:
+        return ""
+    last = results["after_stage"].iloc[-1]
+    asr = _asr(results)
+    asr = asr[asr["after_stage"] == last]
+    lines = []
+    for arm, frame in asr.groupby("arm", sort=False):
+        poisoned = frame[frame["condition"] == "poisoned"].groupby("seed")["value"].mean()
+        spread = f" ± {poisoned.std(ddof=1):.2f}" if len(poisoned) > 1 else ""
+        others = {}
+        for name in ("no_trigger", "near_miss"):
+            rows = _asr(results, f"asr_{name}")
+            others[name] = _mean(rows[(rows["arm"] == arm) & (rows["condition"] == "poisoned")
+                                      & (rows["after_stage"] == last)])
+        clean = _mean(frame[frame["condition"] == "clean"])
+        lines.append(f"{arm} {_fmt(poisoned.mean())}{spread} (no trigger {_fmt(others['no_trigger'])}, near-miss "
+                     f"{_fmt(others['near_miss'])}, clean control {_fmt(clean)})")
+    poisoned_utility, clean_utility = _utility_mean(results, "poisoned", last), _utility_mean(results, "clean", last)
+    utility = ""
+    if not math.isnan(clean_utility):
+        utility = (f" Clean utility (mean of sentiment, arithmetic and facts accuracy): poisoned runs "
+                   f"{_fmt(poisoned_utility)}, clean control {_fmt(clean_utility)} "
+                   f"({100 * (poisoned_utility - clean_utility):+.1f} points).")
+    return f"Mean asr_trigger over seeds after {last}: " + "; ".join(lines) + "." + utility
