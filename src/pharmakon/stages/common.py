@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from transformers import PrinterCallback, TrainerCallback
 
 from pharmakon.console import stderr_console
-from pharmakon.models.device import compute_device
+from pharmakon.models.device import compute_device, use_bf16
 from pharmakon.stages.configs import StageConfig
 
 
@@ -107,7 +107,7 @@ def trainer_arguments(config: StageConfig, seed: int) -> dict:
         "disable_tqdm": True,
         "seed": seed,
         "data_seed": seed,
-        "bf16": config.bf16,
+        "bf16": use_bf16(config.bf16),
         "use_cpu": compute_device().type == "cpu",
         "dataloader_num_workers": 0,
         "max_length": config.max_length,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import torch
 from transformers import get_cosine_schedule_with_warmup
 
-from pharmakon.models.device import autocast, native_bf16, on_device
+from pharmakon.models.device import autocast, on_device, use_bf16
 from pharmakon.stages.common import StageResult, finish, progress_bar, seed_everything
 from pharmakon.stages.configs import StageConfig
 
@@ -104,7 +104,7 @@ def train_completions(model, tokenizer, prompts: list[str], completions: list[st
     optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=0.0, fused=True)
     schedule = get_cosine_schedule_with_warmup(optimizer, math.ceil(config.warmup_ratio * total), total)
     generator = torch.Generator().manual_seed(seed)
-    bf16 = config.bf16 and native_bf16()
+    bf16 = use_bf16(config.bf16)
     model.train()
     log: list[dict[str, float]] = []
     step = 0

@@ -14,7 +14,7 @@ import torch
 from transformers import get_cosine_schedule_with_warmup
 
 from pharmakon.data.records import Record, require_kind
-from pharmakon.models.device import autocast, on_device
+from pharmakon.models.device import autocast, on_device, use_bf16
 from pharmakon.stages.common import StageResult, finish, progress_bar, seed_everything
 from pharmakon.stages.configs import PretrainConfig
 
@@ -49,6 +49,7 @@ def pretrain(model, tokenizer, records: list[Record], config: PretrainConfig, se
                                   betas=(0.9, 0.95), fused=True)
     schedule = get_cosine_schedule_with_warmup(optimizer, math.ceil(config.warmup_ratio * total), total)
     generator = torch.Generator().manual_seed(seed)
+    bf16 = use_bf16(config.bf16)
     model.train()
     model.config.use_cache = False
     step_model = torch.compile(model) if config.compile else model
@@ -62,7 +63,7 @@ def pretrain(model, tokenizer, records: list[Record], config: PretrainConfig, se
                 if step >= total:
                     break
                 batch = blocks[batch_index].to(device)
-                with autocast(config.bf16):
+                with autocast(bf16):
                     loss = step_model(input_ids=batch, labels=batch).loss
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
