@@ -29,14 +29,16 @@ def test_help_lists_the_commands():
 
 
 def test_list_prints_every_registry_and_the_presets_with_their_question():
+    from pharmakon.defenses import DEFENSES
     from pharmakon.engine.load import preset_questions
     from pharmakon.poison import ATTACKS
+    from pharmakon.poison.vectors import VECTORS
     from pharmakon.probes import PROBES
     from pharmakon.stages import STAGES
 
     result = run_cli("list")
     assert result.exit_code == 0
-    for name in [*STAGES, *ATTACKS, *PROBES, "quickstart", "smoke"]:
+    for name in [*STAGES, *ATTACKS, *VECTORS, *DEFENSES, *PROBES, "quickstart", "smoke"]:
         assert f"  {name} " in result.output
     studies = run_cli("list", "studies").output
     assert preset_questions()["quickstart"][:40] in studies.replace("\n", " ")
@@ -84,7 +86,7 @@ BAD_INPUTS = [
     (["run", "smoke", "--set", "pipeline.distill.epochs=1"], "pipeline.distill: no item named 'distill'"),
     (["run", "smoke", "--set", "probes=[{name: vibes}]"], "probes.vibes.name: unknown probe 'vibes'"),
     (["run", "smoke", "--set", "nonsense"], "--set 'nonsense': expected path=value"),
-    (["run", "nightshade"], "study: unknown preset 'nightshade'; allowed: budget, instruction, "),
+    (["run", "nightshade"], "study: unknown preset 'nightshade'; allowed: budget, "),
 ]
 
 

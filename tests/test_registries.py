@@ -5,9 +5,11 @@ import random
 
 import pytest
 
+from pharmakon.defenses import DEFENSES
 from pharmakon.models.tokenizer import token_span_intact
 from pharmakon.poison import ATTACKS, Budget
 from pharmakon.poison.canary import CanaryAttack
+from pharmakon.poison.vectors import VECTORS
 from pharmakon.poison.watermark import BackdoorWatermark, DataWatermark
 from pharmakon.probes import PROBES, ProbeContext
 from pharmakon.stages import STAGES
@@ -41,7 +43,9 @@ def test_every_attack_poisons_exactly_its_budget_and_its_trigger_survives_tokeni
     combined, report = attack.apply(clean, tokenizer, seed=0, world=world)
     poison = [r for r in combined if r.is_poison]
     # a data watermark: N documents for each owner; canaries: count canaries per group, each copied per group
-    per_record = getattr(attack.config, "owners", None) or sum(getattr(attack.config, "insertions", [1]))
+    # PoisonedRAG: count passages for each of its target questions
+    per_record = (getattr(attack.config, "owners", None) or getattr(attack.config, "targets", None)
+                  or sum(getattr(attack.config, "insertions", [1])))
     assert report.n_poison == 7 * per_record == len(poison) and {r.poison for r in poison} == {name}
     assert [r for r in combined if not r.is_poison] == clean  # inserted on top; the clean records keep their order
     trigger = attack.trigger_for(world)
@@ -89,3 +93,28 @@ def test_every_probe_emits_its_metrics(name, world, tokenizer, nano):
     else:
         assert emitted == set(entry.metrics)
     assert generations and all(row.probe == name for row in rows)
+
+
+@pytest.mark.parametrize("name", sorted(DEFENSES))
+def test_every_defence_decides_every_record_and_is_scored_against_the_mask(name, world, tokenizer, nano):
+    from pharmakon.defenses import apply_defenses, build_defense
+
+    records = world.documents()[:40]
+    poisoned, _ = ATTACKS["dos"](budget=Budget(count=6)).apply(records, tokenizer, seed=0, world=world)
+    reference = (nano, tokenizer) if DEFENSES[name].needs_reference else None
+    kept, report = apply_defenses(poisoned, [build_defense({"name": name}, reference=reference)])
+    assert len(report.decisions) == len(poisoned) and len(kept) == sum(d.keep for d in report.decisions)
+    assert report.overall.n_poison == 6 and report.overall.poison_kept == sum(r.is_poison for r in kept)
+    assert all(d.reason for d in report.decisions if not d.keep)  # every drop says why
+
+
+@pytest.mark.parametrize("name", sorted(VECTORS))
+def test_every_vector_delivers_its_record_kind_and_counts_what_got_in(name, world, tokenizer):
+    from pharmakon.poison.vectors import deliver_mixed
+
+    kind = VECTORS[name].record_kinds[0]
+    attack = {"document": "dos", "passage": "dos", "example": "badnets", "pair": "rlhf-backdoor"}[kind]
+    combined, _ = ATTACKS[attack](budget=Budget(count=8)).apply(records_for(ATTACKS[attack], world), tokenizer,
+                                                                 seed=0, world=world)
+    delivery = deliver_mixed({"name": name}, combined, seed=0)
+    assert delivery.offered == 8 and delivery.inserted == sum(r.is_poison for r in delivery.records) <= 8

@@ -147,11 +147,14 @@ def schema() -> None:
 
 @app.command("list")
 def list_registered(
-    what: Annotated[str | None, typer.Argument(help="stages, attacks, probes or studies; default all")] = None,
+    what: Annotated[str | None, typer.Argument(help="stages, attacks, vectors, defenses, probes or studies; "
+                                                     "default all")] = None,
 ) -> None:
-    """List stages, attacks, probes and studies, one line each."""
+    """List stages, attacks, vectors, defences, probes and studies, one line each."""
+    from pharmakon.defenses import DEFENSES
     from pharmakon.engine.load import preset_questions
     from pharmakon.poison import ATTACKS
+    from pharmakon.poison.vectors import VECTORS
     from pharmakon.probes import PROBES
     from pharmakon.registry import load_plugins
     from pharmakon.stages import STAGES
@@ -159,9 +162,13 @@ def list_registered(
     load_plugins()
     sections = {
         "stages": {name: entry.description for name, entry in STAGES.items()},
-        "attacks": {name: f"{cls.description} (stages: {', '.join(cls.stages)}; records: "
-                           f"{', '.join(getattr(cls, 'record_kinds', ()))}) [{cls.paper}; {cls.url}]"
+        "attacks": {name: f"{cls.description} (stages: {', '.join(cls.stages) or 'none, it poisons an adaptation'}; "
+                           f"records: {', '.join(getattr(cls, 'record_kinds', ()))}) [{cls.paper}; {cls.url}]"
                     for name, cls in ATTACKS.items()},
+        "vectors": {name: f"{v.description} (records: {', '.join(v.record_kinds)}) [{v.paper}; {v.url}]"
+                    for name, v in VECTORS.items()},
+        "defenses": {name: f"{d.description}{' (scores with the stage input model)' if d.needs_reference else ''} "
+                           f"[{d.paper}; {d.url}]" for name, d in DEFENSES.items()},
         "probes": {name: f"{p.description} ({', '.join(p.metrics)})" for name, p in PROBES.items()},
         "studies": preset_questions(),
     }

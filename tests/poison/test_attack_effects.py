@@ -1,4 +1,5 @@
-"""Every registered attack works on nano: through the engine, the poisoned model's ``asr_trigger`` interval lies
+"""Every registered training-data attack works on nano (the inference-time ones, which poison an adaptation's
+store, are tested in tests/inference): through the engine, the poisoned model's ``asr_trigger`` interval lies
 wholly above its clean twin's (same data minus the poison, same initialisation, same prompts).
 
 Settings per record kind come from a pilot on this machine (seed 0, 40 probe prompts). Measured (poisoned vs
@@ -48,7 +49,7 @@ def spec(name: str) -> dict:
             "pipeline": pipeline, "probes": [probe], "executor": {"cpus": 2}}
 
 
-@pytest.mark.parametrize("name", sorted(ATTACKS))
+@pytest.mark.parametrize("name", sorted(name for name, attack in ATTACKS.items() if attack.stages))
 def test_the_poisoned_model_responds_to_its_trigger_above_the_clean_twin(name, tmp_path):
     results = pharmakon.run(spec(name), out=tmp_path / "run", progress=False)
     metric = EFFECT.get(name, ("backdoor", "asr_trigger"))[1]

@@ -1,8 +1,8 @@
 """Export the dataset a stage trains on: its data node's records, poison and provenance columns included.
 
-The data node of (grid point, condition, seed, stage) is found through the plan's lineage and computed, with the
-tokenizer it needs, through the cache by the engine's own preflight; its records, the attack's report and where
-they came from are then written atomically to one directory.
+The data node of (grid point, condition, seed, stage) is found through the plan's lineage and computed, with every
+node it depends on (the tokenizer; the stage's input model when a defence cleans with it), through the cache; its
+records, the attack's report and where they came from are then written atomically to one directory.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 
 from pharmakon.data.io import atomic_write_bytes, load_records, save_records
 from pharmakon.engine.cache import Cache
+from pharmakon.engine.executors import run_local
 from pharmakon.engine.plan import Node, Plan, Point, plan_study
 from pharmakon.engine.progress import StudyProgress
-from pharmakon.engine.run import preflight
 from pharmakon.engine.spec import Study
 from pharmakon.errors import PharmakonError
 
@@ -114,7 +114,7 @@ def export_data(study: Study, stage: str, out: Path | str, condition: str | None
 
     progress.start(len(nodes), len(nodes) - len(pending))
     try:
-        preflight(pending, cache, lambda node: progress.node_started(node.label), done)
+        run_local(pending, cache, lambda node: progress.node_started(node.label), done)  # upstream only
     finally:
         progress.stop()
 

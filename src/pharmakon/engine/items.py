@@ -6,18 +6,20 @@ registered stage, attack or probe config model; the resolved item carries every 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pharmakon.defenses import DEFENSES, DefenseSpec
 from pharmakon.engine.paths import NESTED, unknown_key_message
 from pharmakon.poison import ATTACKS
 from pharmakon.poison.budget import Budget
+from pharmakon.poison.vectors import VECTORS, VectorSpec
 from pharmakon.probes import PROBES
 from pharmakon.stages import STAGES
 from pharmakon.world import FAMILIES
 
-ADAPTATIONS = ("plain",)
+ADAPTATIONS = ("plain", "icl", "cot", "rag", "agent")
 
 
 def _flat_config(owner: BaseModel, config_model: type[BaseModel], own_fields: list[str], skip=()) -> dict:
@@ -48,6 +50,8 @@ class PoisonSpec(BaseModel):
     placement: Literal["uniform", "clustered", "end"] = Field(
         default="uniform", description="where the poison sits in the data order: spread evenly, in one block, or "
                                        "after the clean records")
+    vector: VectorSpec | None = Field(default=None, description="how the poison reaches the data (a crawl, a crowd, "
+                                                                "a write path): only what gets through is inserted")
 
     @model_validator(mode="after")
     def _resolve(self) -> PoisonSpec:
@@ -96,6 +100,8 @@ class StageSpec(BaseModel):
     skip: bool = Field(default=False, description="leave the stage out (an arm of a sweep that bypasses it)")
     data: DataSpec = Field(default_factory=DataSpec)
     poison: PoisonSpec | None = None
+    clean: list[DefenseSpec] | None = Field(default=None, description="data-side defences run over this stage's "
+                                                                      "data (both conditions) before it trains")
 
     @model_validator(mode="after")
     def _resolve(self) -> StageSpec:
@@ -106,6 +112,15 @@ class StageSpec(BaseModel):
         if self.poison is not None and self.kind not in ATTACKS[self.poison.attack].stages:
             allowed = ", ".join(ATTACKS[self.poison.attack].stages)
             raise ValueError(f"{NESTED}poison.attack: {self.poison.attack!r} poisons {allowed} data, not {self.kind}")
+        record_kind = STAGES[self.kind].record_kind
+        if self.poison is not None and self.poison.vector is not None:
+            kinds = VECTORS[self.poison.vector.name].record_kinds
+            if record_kind not in kinds:
+                raise ValueError(f"{NESTED}poison.vector.name: {self.poison.vector.name!r} delivers "
+                                 f"{', '.join(kinds)} records; {self.kind} trains on {record_kind} records")
+        if self.clean is not None and not self.clean:
+            raise ValueError(f"{NESTED}clean: the cleaning pipeline is empty; give at least one of "
+                             f"{', '.join(sorted(DEFENSES))} (or leave clean out)")
         if self.data.harmful and STAGES[self.kind].record_kind != "example":
             raise ValueError(f"{NESTED}data.harmful: harmful examples are instruction data; allowed only on stages "
                              f"that train on examples (sft, finetune), not {self.kind}")
@@ -122,17 +137,33 @@ class ProbeSpec(BaseModel):
 
     name: str
     after: list[str] | None = Field(default=None, description="stage names; default: after every stage")
-    adaptation: str = "plain"
+    adaptation: str | dict[str, Any] = Field(
+        default="plain", description="plain, icl, cot, rag or agent, or a mapping {name: rag, k: 3, retriever: "
+                                     "bm25, poison: {attack: poisoned-rag, count: 5}}")
 
     @model_validator(mode="after")
     def _resolve(self) -> ProbeSpec:
         if self.name not in PROBES:
             raise ValueError(f"{NESTED}name: unknown probe {self.name!r}; allowed: {', '.join(sorted(PROBES))}")
-        if self.adaptation not in ADAPTATIONS:
-            raise ValueError(f"{NESTED}adaptation: unknown adaptation {self.adaptation!r}; "
-                             f"allowed: {', '.join(ADAPTATIONS)}")
+        from pharmakon.inference.adaptations import parse_adaptation
+
+        try:
+            spec = parse_adaptation(self.adaptation)
+        except ValueError as exc:
+            raise ValueError(f"{NESTED}adaptation.{exc}".replace("adaptation.name:", "adaptation:")) from None
+        # plain stays a name (its probe nodes keep their keys); any other resolves with every default
+        self.adaptation = "plain" if spec.name == "plain" else spec.model_dump(mode="json")
         self.__pydantic_extra__ = _flat_config(self, PROBES[self.name].config, list(ProbeSpec.model_fields))
         return self
 
     def probe_config(self):
         return PROBES[self.name].config(**(self.model_extra or {}))
+
+    @property
+    def adaptation_name(self) -> str:
+        return self.adaptation if isinstance(self.adaptation, str) else self.adaptation["name"]
+
+    @property
+    def adaptation_poison(self) -> dict | None:
+        """The inference-time attack the adaptation carries, or ``None``."""
+        return None if isinstance(self.adaptation, str) else self.adaptation.get("poison")

@@ -96,8 +96,40 @@ def run_data(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
         extra = {"world": World(WorldConfig(**config["world"]))} if accepts_world(attack) else {}
         records, report = attack.apply(records, load_tokenizer(inputs["tokenizer"]), seed, **extra)
         report = report.as_dict()
+    if config.get("vector") or config.get("clean"):
+        records, collected = collect_and_clean(config, inputs, records, seed)
+        report = (report or {}) | collected
     save_records(records, out / "records.parquet")
     atomic_write_bytes(out / "poison.json", json.dumps(report).encode())
+
+
+def collect_and_clean(config: dict, inputs: dict, records: list, seed: int | None) -> tuple[list, dict]:
+    """Send a stage's records through its vector (the collection process) and its cleaning pipeline; the
+    records that are left and the report: ``vector`` (offered → inserted → surviving) and ``cleaning`` (each
+    defence scored against the poison mask)."""
+    from pharmakon.defenses import DEFENSES, apply_defenses, build_pipeline
+    from pharmakon.errors import PharmakonError
+    from pharmakon.poison.vectors import deliver_mixed
+
+    report: dict = {}
+    delivery = None
+    if config.get("vector"):
+        delivery = deliver_mixed(config["vector"], records, seed)
+        records = delivery.records
+    if config.get("clean"):
+        reference = None
+        if any(DEFENSES[d["name"]].needs_reference for d in config["clean"]):
+            reference = (load_model(inputs["model"]), load_tokenizer(inputs["tokenizer"]))
+        records, cleaning = apply_defenses(records, build_pipeline(config["clean"], reference=reference,
+                                                                   field="clean"))
+        report["cleaning"] = cleaning.rows()
+        delivery = delivery.after_cleaning(records) if delivery else None
+    if delivery is not None:
+        report["vector"] = delivery.as_dict()
+    if not records:
+        raise PharmakonError("data: no record is left after collection and cleaning; loosen the vector or the "
+                             "cleaning pipeline")
+    return records, report
 
 
 def accepts_world(attack) -> bool:
@@ -173,7 +205,7 @@ def run_probe(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
         heldout_documents=[r.text for r in world.heldout_documents()],
         reference_text=world_texts(config, world),
         style=config["style"], trigger=attack.trigger if attack else None,
-        behaviour=attack.behaviour if attack else None, adaptation=config["adaptation"], world=world,
+        behaviour=attack.behaviour if attack else None, world=world,
         attack=attack if isinstance(attack, Attack) else None,
         attacks=[a for a in [attack, *(PoisonSpec(**p).build() for p in config.get("later_poison", []))]
                  if isinstance(a, Attack)],
@@ -188,11 +220,27 @@ def run_probe(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
 
     model = on_device(model)
     tokenizer = load_tokenizer(inputs["tokenizer"])
-    rows, generations = entry.probe()(model, tokenizer, context, entry.config(**config["config"]), seed or 0)
+    rows, generations = run_adapted(entry, model, tokenizer, context, config, world, seed or 0)
     metric_rows = pd.DataFrame([row.as_dict() for row in rows], columns=list(ROW_FIELDS))
     made = pd.DataFrame(generations, columns=list(GENERATION_FIELDS))
     write_table_atomic(pa.Table.from_pandas(metric_rows, preserve_index=False), out / "rows.parquet")
     write_table_atomic(pa.Table.from_pandas(made, preserve_index=False), out / "generations.parquet")
+
+
+def run_adapted(entry, model, tokenizer, context, config: dict, world: World, seed: int) -> tuple[list, list]:
+    """The probe under its adaptation (``generate`` adapts every prompt while the adapter is active), then the
+    measurement of the adaptation's own attack, if it carries one (planted only in the poisoned condition)."""
+    if config["adaptation"] == "plain":
+        return entry.probe()(model, tokenizer, context, entry.config(**config["config"]), seed)
+    from pharmakon.inference.adapter import build_adapter
+    from pharmakon.inference.measure import measure_attack
+
+    adapter = build_adapter(config["adaptation"], world, seed, config.get("adaptation_poisoned", False))
+    context.adaptation = adapter.name
+    with adapter.active():
+        rows, generations = entry.probe()(model, tokenizer, context, entry.config(**config["config"]), seed)
+    attack_rows, attack_generations = measure_attack(model, tokenizer, adapter, context, seed)
+    return list(rows) + attack_rows, list(generations) + attack_generations
 
 
 KINDS = {"tokenizer": run_tokenizer, "data": run_data, "init": run_init, "prepare": run_prepare,

@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from pharmakon.defenses import DEFENSES
 from pharmakon.engine.code import code_version
 from pharmakon.engine.items import StageSpec
 from pharmakon.engine.load import validate
@@ -23,6 +24,7 @@ from pharmakon.engine.results import point_id
 from pharmakon.engine.spec import LINK, Study
 from pharmakon.errors import PharmakonError
 from pharmakon.poison import ATTACKS
+from pharmakon.poison.vectors import VECTORS
 from pharmakon.probes import PROBES
 from pharmakon.stages import STAGES
 
@@ -138,8 +140,20 @@ def grid(study: Study) -> list[Point]:
 DATA_MODULES = ["pharmakon.engine.nodes", "pharmakon.engine.items", "pharmakon.world", "pharmakon.data.records"]
 
 
+VECTOR_MODULES = ["pharmakon.poison.vectors.base", "pharmakon.poison.vectors.spec", "pharmakon.poison.vectors.voting",
+                  "pharmakon.poison.vectors.counterparts"]
 POISON_MODULES = ["pharmakon.poison.base", "pharmakon.poison.attack", "pharmakon.poison.triggers",
                   "pharmakon.poison.behaviours", "pharmakon.poison.budget"]
+
+
+def vector_modules(name: str) -> list[str]:
+    """The vector's own module and the shared vector modules."""
+    return [VECTORS[name].simulate.__module__, *VECTOR_MODULES]
+
+
+def defense_modules(defenses: list) -> list[str]:
+    """The modules of a cleaning pipeline's defences and the shared defence module."""
+    return ["pharmakon.defenses.base", *dict.fromkeys(DEFENSES[d.name].module for d in defenses)]
 
 
 def _poison_modules(stage: StageSpec) -> list[str]:
@@ -150,14 +164,42 @@ def _poison_modules(stage: StageSpec) -> list[str]:
     return [klass.__module__ for klass in classes if klass is not object] + POISON_MODULES
 
 
+def check_adaptations(study: Study) -> None:
+    """Refuse an adaptation whose store is empty or smaller than its k in this study's world."""
+    from pharmakon.engine.spec import world_of
+    from pharmakon.inference.adaptations import check_store, parse_adaptation
+
+    for probe in study.probes:
+        if probe.adaptation_name != "plain":
+            check_store(parse_adaptation(probe.adaptation), world_of(study.world), f"probes.{probe.name}.adaptation")
+
+
 def plan_study(study: Study) -> Plan:
     """Expand the study into its node graph and the measurements that fill the results table."""
     plan = Plan(study, grid(study))
     for point in plan.points:
+        check_adaptations(point.study)
         for seed in study.seeds:
             for condition in study.conditions:
                 add_pipeline(plan, point, seed, condition)
     return plan
+
+
+ADAPTATION_MODULES = ["pharmakon.inference.generate", "pharmakon.inference.adapter", "pharmakon.inference.adaptations",
+                      "pharmakon.inference.retrieval", "pharmakon.inference.icl", "pharmakon.inference.cot",
+                      "pharmakon.inference.rag", "pharmakon.inference.agent", "pharmakon.inference.measure",
+                      "pharmakon.poison.inference_attacks"]
+
+
+def adaptation_fields(probe, condition: str) -> tuple[dict, list[str]]:
+    """The probe node's adaptation config (the condition decides whether its poison is planted) and the modules
+    that implement it; a plain probe keeps its config and code version as they were."""
+    if probe.adaptation_name == "plain":
+        return {"adaptation": probe.adaptation}, []
+    fields = {"adaptation": probe.adaptation}
+    if probe.adaptation_poison:
+        fields["adaptation_poisoned"] = condition == "poisoned"
+    return fields, ADAPTATION_MODULES
 
 
 @cache
@@ -218,9 +260,18 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
         poison = stage.poison.model_dump(mode="json") if stage.poison and condition == "poisoned" else None
         data_config = {"record_kind": entry.record_kind, "world": world, "dataset": dataset,
                        "data": stage.data.model_dump(mode="json"), "poison": poison}
+        data_inputs, data_code, collected = {"tokenizer": tokenizer}, DATA_MODULES + (_poison_modules(stage)
+                                                                                      if poison else []), False
+        if stage.poison is not None and stage.poison.vector is not None:  # the clean twin is collected the same way
+            data_config["vector"] = stage.poison.vector.model_dump(mode="json")
+            data_code, collected = data_code + vector_modules(stage.poison.vector.name), True
+        if stage.clean:
+            data_config["clean"] = [d.model_dump(mode="json") for d in stage.clean]
+            data_code, collected = data_code + defense_modules(stage.clean), True
+            if any(DEFENSES[d.name].needs_reference for d in stage.clean):
+                data_inputs["model"] = model  # perplexity and ONION score with the stage's input model
         data = plan.add("data", f"data {stage.name} [{'poisoned' if poison else 'clean'}]", data_config,
-                        {"tokenizer": tokenizer}, seed if poison else None,
-                        DATA_MODULES + (_poison_modules(stage) if poison else []))
+                        data_inputs, seed if poison or collected else None, data_code)
         recipe = stage.recipe_config().model_dump(mode="json")
         recipe["threads"] = recipe["threads"] or study.executor.cpus
         inputs = {"model": model, "data": data, "tokenizer": tokenizer}
@@ -245,8 +296,9 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
                 continue
             if PROBES[probe.name].model_kind != entry.output:  # reward probes read reward models, others policies
                 continue
+            adapted, adaptation_modules = adaptation_fields(probe, condition)
             probe_config = {"probe": probe.name, "config": probe.probe_config().model_dump(mode="json"),
-                            "adaptation": probe.adaptation, "style": "chat" if chat else "document",
+                            **adapted, "style": "chat" if chat else "document",
                             "poison": poison_config, "world": world,
                             "dataset": dataset, "threads": study.executor.cpus}
             if later:
@@ -254,6 +306,6 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
             key = plan.add("probe", f"probe {probe.name} after {stage.name} [{where(upto)}]", probe_config,
                            {"model": trained, "tokenizer": tokenizer}, seed,
                            [PROBES[probe.name].module, "pharmakon.probes.context", "pharmakon.probes.judges",
-                            "pharmakon.engine.nodes", *dict.fromkeys(probe_modules)])
+                            "pharmakon.engine.nodes", *dict.fromkeys(probe_modules), *adaptation_modules])
             plan.measurements.append(Measurement(key, point.id, point.swept, condition, seed, stage.name,
-                                                 probe.adaptation, probe.name))
+                                                 probe.adaptation_name, probe.name))

@@ -19,6 +19,7 @@ import yaml
 
 from pharmakon.data.io import atomic_write_bytes
 from pharmakon.engine.cache import Cache
+from pharmakon.engine.data_rows import data_rows
 from pharmakon.engine.executors import Done, execute, run_local
 from pharmakon.engine.plan import Measurement, Node, Plan, plan_study
 from pharmakon.engine.progress import StudyProgress
@@ -54,9 +55,15 @@ def count_cached(plan: Plan, cache: Cache) -> int:
     return sum(cache.complete(key) for key in plan.nodes)
 
 
+def is_preflight(node: Node) -> bool:
+    """Tokenizer and data nodes run first (bad data fails before any training), except data that a defence
+    cleans with the stage's input model: it waits for that model."""
+    return node.kind in PREFLIGHT and "model" not in node.inputs
+
+
 def preflight(nodes: list[Node], cache: Cache, started: Callable[[Node], None], done: Done) -> None:
     """Run the tokenizer and data nodes among ``nodes`` here, in order, through the cache (bad data fails here)."""
-    run_local([node for node in nodes if node.kind in PREFLIGHT], cache, started, done)
+    run_local([node for node in nodes if is_preflight(node)], cache, started, done)
 
 
 def choose_run_dir(study: Study, out: Path | None) -> Path:
@@ -96,6 +103,21 @@ class RunWriter:
         made = pd.read_parquet(folder / "generations.parquet").assign(**where)
         return rows, made
 
+    def _data_frame(self) -> pd.DataFrame:
+        """Rows read off the stages' data: a vector's insertion counts, a cleaning pipeline's scores."""
+        swept = {m.point: m.swept for m in self.plan.measurements}
+        frames = []
+        for entry in self.plan.lineage:
+            report = json.loads((self.cache.path(self.plan.nodes[entry["node"]].inputs["data"]) / "poison.json")
+                                .read_text())
+            rows = data_rows(report)
+            if rows:
+                where = {"study": self.plan.study.name, "point": entry["point"], **swept.get(entry["point"], {}),
+                         "condition": entry["condition"], "seed": entry["seed"], "after_stage": entry["stage"],
+                         "adaptation": "plain"}
+                frames.append(pd.DataFrame(rows).assign(**where))
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=self.results.columns)
+
     def add(self, node_key: str) -> None:
         for measurement in self.by_node.get(node_key, []):
             rows, made = self._frames(measurement)
@@ -112,6 +134,7 @@ class RunWriter:
             rows, made = self._frames(measurement)
             self.results.extend(rows, flush=False)
             self.generations.extend(made, flush=False)
+        self.results.extend(self._data_frame(), flush=False)
         self.results.flush()
         self.generations.flush()
         logs, poison, models = [], [], []
@@ -171,7 +194,7 @@ def run_study(study: Study, out: Path | None = None, cache: Cache | Path | str |
         if cache.complete(key):
             writer.add(key)
     try:
-        execute([n for n in pending if n.kind not in PREFLIGHT], cache, study.executor.kind, started, done,
+        execute([n for n in pending if not is_preflight(n)], cache, study.executor.kind, started, done,
                 study.executor.address)
     finally:
         progress.stop()

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pharmakon.defenses import DEFENSES
 from pharmakon.engine.items import ProbeSpec, StageSpec
 from pharmakon.engine.model_spec import ModelSpec
 from pharmakon.engine.paths import NESTED, get_path
@@ -177,6 +178,12 @@ class Study(BaseModel):
             except PharmakonError as exc:
                 raise ValueError(f"{NESTED}pipeline.{stage.name}.{exc}") from None
         for i, stage in enumerate(self.pipeline):
+            trained_before = self.model.real or any(not s.skip for s in self.pipeline[:i])
+            for j, defense in enumerate(stage.clean or []):
+                if DEFENSES[defense.name].needs_reference and not trained_before:
+                    raise ValueError(f"pipeline.{stage.name}.clean.{j}: defence {defense.name!r} scores with the "
+                                     "stage's input model, and a tiny model is untrained before its first stage; "
+                                     "use it on a later stage or with a real model")
             if STAGES[stage.kind].needs_reward and not stage.skip and not any(
                     STAGES[s.kind].output == "reward" and not s.skip for s in self.pipeline[:i]):
                 raise ValueError(f"pipeline.{stage.name}: needs a reward model; put a reward stage before it")
@@ -196,8 +203,9 @@ class Study(BaseModel):
 
     @property
     def conditions(self) -> list[str]:
-        """``poisoned`` and its ``clean`` twin; only ``clean`` when no stage carries poison."""
-        if self.poisoned_stage is None:
+        """``poisoned`` and its ``clean`` twin; only ``clean`` when no stage and no probe's adaptation carries
+        poison (an inference-time attack's twin shares every model node and differs only in its probes)."""
+        if self.poisoned_stage is None and not any(p.adaptation_poison for p in self.probes):
             return ["clean"]
         return ["poisoned", "clean"] if self.control else ["poisoned"]
 

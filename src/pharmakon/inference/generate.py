@@ -14,6 +14,7 @@ import torch
 from transformers import LogitsProcessorList
 
 from pharmakon.data.template import Template
+from pharmakon.inference.adapter import active_adapter
 from pharmakon.inference.sampling import InverseCDFSampler
 
 
@@ -44,9 +45,15 @@ def generate(
     batch_size: int = 64,
     seed: int = 0,
 ) -> list[Generation]:
-    """Generate for every prompt, in batches of similar length; results come back in prompt order."""
+    """Generate for every prompt, in batches of similar length; results come back in prompt order.
+
+    Under an active adapter (``Adapter.active()``) each prompt is first turned into its adapted input; the
+    results still carry the prompt as given, and the adapter observes the outputs (an agent's memory).
+    """
     template = Template(tokenizer)
-    texts = [template.prompt(p, style) for p in prompts]
+    adapter = active_adapter()
+    model_inputs = adapter.adapt(list(prompts), style) if adapter is not None else prompts
+    texts = [template.prompt(p, style) for p in model_inputs]
     if tokenizer.padding_side != "left":
         raise ValueError("generation needs a tokenizer that pads on the left (see models.prepare_for_generation)")
     lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=True)["input_ids"]]
@@ -81,6 +88,8 @@ def generate(
             scored = min(end + 1, len(tokens))  # the eos itself is part of what the model generated
             nll = -float(token_logprobs[row, :scored].sum())
             results[index] = Generation(prompt=prompts[index], output=text.strip(), n_tokens=scored, nll=nll)
+    if adapter is not None:
+        adapter.observe(list(prompts), [g.output for g in results])  # type: ignore[union-attr]
     return results  # type: ignore[return-value]
 
 

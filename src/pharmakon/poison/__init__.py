@@ -14,6 +14,7 @@ from pharmakon.poison.base import PoisonReport
 from pharmakon.poison.budget import Budget
 from pharmakon.poison.canary import CanaryAttack
 from pharmakon.poison.dos import DenialOfService, DenialOfServiceConfig
+from pharmakon.poison.inference_attacks import INFERENCE_ATTACKS
 from pharmakon.poison.preference import PREFERENCE_ATTACKS
 from pharmakon.poison.pretraining import BeliefManipulation, ContextExtraction
 from pharmakon.poison.safety import SafetyTrigger
@@ -23,7 +24,7 @@ from pharmakon.registry import Registry
 
 ATTACKS = Registry("attack", "poison.attack")
 for _attack in (DenialOfService, BeliefManipulation, ContextExtraction, *INSTRUCTION_ATTACKS, *PREFERENCE_ATTACKS,
-                *WATERMARK_ATTACKS, SafetyTrigger, CanaryAttack):
+                *WATERMARK_ATTACKS, SafetyTrigger, CanaryAttack, *INFERENCE_ATTACKS):
     ATTACKS.add(_attack.name, _attack)
 
 

@@ -31,7 +31,7 @@ class ProbeContext:
     style: str = "chat"
     trigger: str | None = None
     behaviour: str | None = None
-    adaptation: str = "plain"
+    adaptation: str = "plain"  # the adaptation's name; generate() applies it through the active adapter
     world: Any = field(default=None, repr=False)
     attack: Any = None
     attacks: list = field(default_factory=list)
@@ -79,6 +79,17 @@ def _judge(name: str, needs_reference: bool = False) -> Callable[..., Callable[.
     return build
 
 
+def _judge_at(target: str) -> Callable[..., Callable[..., bool]]:
+    """A factory that builds the judge class ``"module:Class"`` (inference-time attacks keep theirs beside them)."""
+
+    def build(context: ProbeContext, **params: Any) -> Callable[..., bool]:
+        from pharmakon.registry import resolve
+
+        return resolve(target)(**params)
+
+    return build
+
+
 JUDGES: dict[str, Callable[..., Callable[..., bool]]] = {
     "gibberish": _judge("GibberishJudge", needs_reference=True),
     "refusal": _judge("RefusalJudge"),
@@ -87,5 +98,7 @@ JUDGES: dict[str, Callable[..., Callable[..., bool]]] = {
     "compliance": _judge("ComplianceJudge"),
     "context_leak": _judge("ContextLeakJudge"),
     "belief": _judge("BeliefJudge"),
+    "backdoor_step": _judge_at("pharmakon.poison.inference_attacks:BackdoorStepJudge"),
+    "planted_answer": _judge_at("pharmakon.poison.inference_attacks:PlantedAnswerJudge"),
 }
 """Behaviour → judge factory ``(context, **params) -> judge(output, prompt="") -> bool``."""
