@@ -13,6 +13,9 @@ FINDINGS["real-instruction"] = "pharmakon.studies.findings:real_instruction"
 FINDINGS["safety-trigger"] = "pharmakon.studies.safety:finding"
 FINDINGS["ownership"] = "pharmakon.studies.ownership:finding"
 FINDINGS["memorization"] = "pharmakon.studies.memorization:finding"
+FINDINGS["vectors"] = "pharmakon.studies.collection:vectors"
+FINDINGS["defenses"] = "pharmakon.studies.collection:defenses"
+FINDINGS["inference"] = "pharmakon.studies.inference:finding"
 
 
 def state_finding(name: str, results, spec: dict) -> str:
