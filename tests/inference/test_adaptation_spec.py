@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from pharmakon.cli import app
 from pharmakon.engine.load import load_study
-from pharmakon.engine.plan import conditions, plan_study
+from pharmakon.engine.plan import plan_study
 from pharmakon.errors import PharmakonError
 
 TINY = yaml.safe_load((Path(__file__).parents[1] / "engine" / "tiny.yaml").read_text())
@@ -42,7 +42,7 @@ def test_adaptation_poison_makes_two_conditions_sharing_the_model_nodes(tiny_spe
     tiny_spec["probes"] = [{"name": "utility", "n_per_task": 2, "adaptation": {"name": "rag", "poison": {
         "attack": "poisoned-rag", "count": 5}}}]
     study = load_study(tiny_spec)
-    assert conditions(study) == ["poisoned", "clean"]
+    assert study.conditions == ["poisoned", "clean"]
     plan = plan_study(study)
     probes = [n for n in plan.nodes.values() if n.kind == "probe"]
     assert len(probes) == 2 * len(study.pipeline)  # one per condition and stage ...
