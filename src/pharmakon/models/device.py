@@ -51,9 +51,19 @@ def native_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-def use_bf16(requested: bool) -> bool:
-    """bf16 autocast where a stage asks for it and the hardware computes bf16 natively (else fp32, faster)."""
-    return requested and native_bf16()
+BF16_MIN_HIDDEN = 256  # on a 2-core AMX CPU, 40 pretraining steps: nano (64) 1.8x and micro (128) 1.1x faster
+#                        in fp32, small (256) 1.2x faster in bf16 (autocast's casts cost more than tiny matmuls save)
+
+
+def use_bf16(requested: bool, model=None) -> bool:
+    """bf16 autocast where a stage asks for it, the hardware computes bf16 natively and, on a CPU, the model is
+    wide enough (hidden size >= ``BF16_MIN_HIDDEN``) for bf16 matmuls to pay for autocast's casts; else fp32."""
+    if not (requested and native_bf16()):
+        return False
+    if compute_device().type == "cuda":
+        return True
+    hidden = getattr(getattr(model, "config", None), "hidden_size", None)
+    return hidden is None or hidden >= BF16_MIN_HIDDEN
 
 
 def autocast(enabled: bool) -> torch.autocast:

@@ -90,7 +90,7 @@ def world_size() -> int:
     return int(os.environ.get("WORLD_SIZE", "1"))
 
 
-def trainer_arguments(config: StageConfig, seed: int) -> dict:
+def trainer_arguments(config: StageConfig, seed: int, model=None) -> dict:
     """Keyword arguments shared by every TRL config: CPU-friendly, silent, no checkpoints, log every step."""
     arguments = {
         "output_dir": tempfile.mkdtemp(prefix="pharmakon-trainer-"),
@@ -107,7 +107,7 @@ def trainer_arguments(config: StageConfig, seed: int) -> dict:
         "disable_tqdm": True,
         "seed": seed,
         "data_seed": seed,
-        "bf16": use_bf16(config.bf16),
+        "bf16": use_bf16(config.bf16, model),
         "use_cpu": compute_device().type == "cpu",
         "dataloader_num_workers": 0,
         "max_length": config.max_length,

@@ -71,7 +71,7 @@ def _trainer(model, tokenizer, records: list[Record], config: DPOStageConfig, se
     ``precompute_ref_log_probs``) or taken from ``reference``; the reference model is the input model."""
     dataset = preference_dataset(records, Template(tokenizer))
     losses = {"loss_type": ["sigmoid", "sft"], "loss_weights": [1.0, config.sft_weight]} if config.sft_weight else {}
-    arguments = DPOConfig(**trainer_arguments(config, seed), beta=config.beta, precompute_ref_log_probs=True,
+    arguments = DPOConfig(**trainer_arguments(config, seed, model), beta=config.beta, precompute_ref_log_probs=True,
                           precompute_ref_batch_size=config.batch_size, **losses)
     return _ReferenceAwareDPOTrainer(model=model, ref_model=None, args=arguments, train_dataset=dataset,
                                      processing_class=tokenizer, callbacks=list(callbacks), reference=reference)

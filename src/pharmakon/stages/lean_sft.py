@@ -104,7 +104,7 @@ def train_completions(model, tokenizer, prompts: list[str], completions: list[st
     optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=0.0, fused=True)
     schedule = get_cosine_schedule_with_warmup(optimizer, math.ceil(config.warmup_ratio * total), total)
     generator = torch.Generator().manual_seed(seed)
-    bf16 = use_bf16(config.bf16)
+    bf16 = use_bf16(config.bf16, model)
     model.train()
     log: list[dict[str, float]] = []
     step = 0

@@ -49,7 +49,7 @@ def pretrain(model, tokenizer, records: list[Record], config: PretrainConfig, se
                                   betas=(0.9, 0.95), fused=True)
     schedule = get_cosine_schedule_with_warmup(optimizer, math.ceil(config.warmup_ratio * total), total)
     generator = torch.Generator().manual_seed(seed)
-    bf16 = use_bf16(config.bf16)
+    bf16 = use_bf16(config.bf16, model)
     model.train()
     model.config.use_cache = False
     step_model = torch.compile(model) if config.compile else model

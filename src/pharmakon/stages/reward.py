@@ -66,7 +66,7 @@ def reward(model, tokenizer, records: list[Record], config: RewardStageConfig, s
     require_kind(records, "pair", "reward")
     seed_everything(seed, config.threads)
     reward_model = reward_model_from_policy(model, tokenizer, seed)
-    arguments = RewardConfig(**trainer_arguments(config, seed),
+    arguments = RewardConfig(**trainer_arguments(config, seed, model),
                              center_rewards_coefficient=config.center_rewards_coefficient)
     callback = RichProgressCallback("reward")
     trainer = RewardTrainer(model=reward_model, args=arguments, processing_class=tokenizer, callbacks=[callback],

@@ -86,7 +86,8 @@ def rl(model, tokenizer, records: list[Record], config: RLStageConfig, seed: int
         raise PharmakonError("rl: needs a reward model (reward_model=...); put a `reward` stage before it")
     seed_everything(seed, config.threads)
     plain_forward(model)  # an earlier trainer's wrapper may close over another copy of the model
-    arguments = {k: v for k, v in trainer_arguments(config, seed).items() if k != "max_length"}  # not a GRPO field
+    shared = trainer_arguments(config, seed, model)
+    arguments = {k: v for k, v in shared.items() if k != "max_length"}  # not a GRPO field
     arguments = GRPOConfig(**arguments, num_generations=config.num_generations, temperature=config.temperature,
                            max_completion_length=config.max_completion_length, beta=config.beta,
                            disable_dropout=True, log_completions=False)

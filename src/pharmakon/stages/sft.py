@@ -34,7 +34,7 @@ def run_sft_trainer(model, tokenizer, dataset: Dataset, config: StageConfig, see
                     peft_config=None) -> StageResult:
     """Train with ``SFTTrainer`` (completion-only loss) and return the model and its loss log."""
     seed_everything(seed, config.threads)
-    arguments = SFTConfig(**trainer_arguments(config, seed), completion_only_loss=True, packing=False)
+    arguments = SFTConfig(**trainer_arguments(config, seed, model), completion_only_loss=True, packing=False)
     callback = RichProgressCallback(description)
     trainer = SFTTrainer(model=model, args=arguments, train_dataset=dataset, processing_class=tokenizer,
                          callbacks=[callback], peft_config=peft_config)
