@@ -19,7 +19,7 @@ class StageConfig(BaseModel):
     max_length: int = Field(default=128, ge=8)
     warmup_ratio: float = Field(default=0.05, ge=0, lt=1)
     bf16: bool = Field(default=True, description="bf16 autocast where the hardware has bf16 units and, on a CPU, "
-                                                "the model is wide enough to gain (hidden >= 256); else fp32")
+                                                "the model is not the smallest (hidden >= 128); else fp32")
     threads: int | None = Field(default=None, ge=1, description="torch threads; default: all available cores")
     processes: int = Field(default=1, ge=1, description="training processes under accelerate launch (data parallel; "
                                                         "batch_size stays the global batch, split across them)")
