@@ -277,7 +277,7 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
         inputs = {"model": model, "data": data, "tokenizer": tokenizer}
         if entry.needs_reward:  # RL against the reward model of the latest reward stage
             inputs["reward_model"] = reward_model
-        code = [entry.module, "pharmakon.stages.common", "pharmakon.engine.nodes"]
+        code = [entry.module, "pharmakon.stages.common", "pharmakon.engine.nodes", "pharmakon.models.device"]
         if entry.prepare:  # e.g. DPO's reference log-probs: shared by a sweep over the other fields
             fields = {name: recipe[name] for name in entry.prepare_fields}
             inputs["prepared"] = plan.add("prepare", f"{stage.name} (prepare) [{where(upto[:-1])}]",
