@@ -37,11 +37,13 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks
 
 bench: $(VENV)/.installed-test
+	$(INSTALL) -e ".[bench]"  # datatrove, cleaning.py's baseline
 	$(BIN)/python benchmarks/train_throughput.py
 	$(BIN)/python benchmarks/generation.py
 	$(BIN)/python benchmarks/quickstart.py
 	$(BIN)/python benchmarks/sweep_reuse.py
 	$(BIN)/python benchmarks/lora_throughput.py
+	$(BIN)/python benchmarks/cleaning.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache
