@@ -11,12 +11,10 @@ import math
 
 import pandas as pd
 
-
-def _fmt(value: float) -> str:
-    return "n/a" if value is None or math.isnan(value) else f"{value:.2f}"
+from pharmakon.studies.findings import _fmt
 
 
-def _mean(frame: pd.DataFrame, **where: str) -> float:
+def mean_where(frame: pd.DataFrame, **where: str) -> float:
     for column, value in where.items():
         frame = frame[frame[column] == value]
     return float(frame["value"].mean()) if len(frame) else math.nan
@@ -28,7 +26,7 @@ def _effect(frame: pd.DataFrame) -> tuple[float, float]:
     if asr.empty:
         return math.nan, math.nan
     asr = asr[asr["after_stage"] == asr["after_stage"].iloc[-1]]
-    return _mean(asr, condition="poisoned"), _mean(asr, condition="clean")
+    return mean_where(asr, condition="poisoned"), mean_where(asr, condition="clean")
 
 
 def vectors(results: pd.DataFrame, spec: dict) -> str:
@@ -38,9 +36,9 @@ def vectors(results: pd.DataFrame, spec: dict) -> str:
     lines = []
     for arm, frame in results.groupby("arm", sort=False):
         vector = frame[(frame["probe"] == "vector") & (frame["condition"] == "poisoned")]
-        offered = _mean(vector, metric="offered")
-        inserted = _mean(vector, metric="inserted")
-        surviving = _mean(vector, metric="surviving")
+        offered = mean_where(vector, metric="offered")
+        inserted = mean_where(vector, metric="inserted")
+        surviving = mean_where(vector, metric="surviving")
         rate = surviving / offered if offered else math.nan
         poisoned, clean = _effect(frame)
         flow = (f"{_fmt(offered)} offered → {_fmt(inserted)} inserted → {_fmt(surviving)} surviving cleaning "
@@ -62,9 +60,9 @@ def defenses(results: pd.DataFrame, spec: dict) -> str:
         if cleaning.empty:
             lines.append(f"{label}: no cleaning, asr_trigger {_fmt(poisoned)} (clean twin {_fmt(clean)})")
             continue
-        recall = _mean(cleaning, metric="overall_recall")
-        precision = _mean(cleaning, metric="overall_precision")
-        lost = _mean(frame[frame["probe"] == "cleaning"], metric="overall_clean_lost", condition="clean")
+        recall = mean_where(cleaning, metric="overall_recall")
+        precision = mean_where(cleaning, metric="overall_precision")
+        lost = mean_where(frame[frame["probe"] == "cleaning"], metric="overall_clean_lost", condition="clean")
         lines.append(f"{label}: recall {_fmt(recall)}, precision {_fmt(precision)}, clean lost {_fmt(lost)}, "
                      f"asr_trigger {_fmt(poisoned)} (clean twin {_fmt(clean)})")
     return "Means over seeds. " + "; ".join(lines) + "."

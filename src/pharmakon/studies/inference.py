@@ -3,29 +3,21 @@ attacks by the number of poisoned items (retrieval success and attack success, p
 
 from __future__ import annotations
 
-import math
 import re
 
 import pandas as pd
 
+from pharmakon.studies.collection import mean_where
+from pharmakon.studies.findings import _fmt
+
 ATTACKS = ("badchain", "poisoned-rag", "agent-poison")
-
-
-def _fmt(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{value:.2f}"
-
-
-def _mean(frame: pd.DataFrame, **where: str) -> float:
-    for column, value in where.items():
-        frame = frame[frame[column] == value]
-    return float(frame["value"].mean()) if len(frame) else math.nan
 
 
 def _trained(results: pd.DataFrame) -> str:
     """asr_trigger of the SFT backdoor under each adaptation, poisoned vs clean twin."""
     frame = results[(results["arm"] == "sft-backdoor") & (results["probe"] == "backdoor")]
-    parts = [f"{adaptation} {_fmt(_mean(group, metric='asr_trigger', condition='poisoned'))} "
-             f"(clean twin {_fmt(_mean(group, metric='asr_trigger', condition='clean'))})"
+    parts = [f"{adaptation} {_fmt(mean_where(group, metric='asr_trigger', condition='poisoned'))} "
+             f"(clean twin {_fmt(mean_where(group, metric='asr_trigger', condition='clean'))})"
              for adaptation, group in frame.groupby("adaptation", sort=False)]
     return "SFT BadNets backdoor, asr_trigger by adaptation: " + ", ".join(parts) if parts else ""
 
@@ -35,9 +27,9 @@ def _scaling(results: pd.DataFrame, attack: str) -> str:
     parts = []
     for arm, frame in results[results["probe"] == attack].groupby("arm", sort=False):
         count = re.search(r"(\d+)$", str(arm))
-        retrieval = _mean(frame, metric="retrieval_trigger", condition="poisoned")
-        asr = _mean(frame, metric="asr_trigger", condition="poisoned")
-        clean = _mean(frame, metric="asr_trigger", condition="clean")
+        retrieval = mean_where(frame, metric="retrieval_trigger", condition="poisoned")
+        asr = mean_where(frame, metric="asr_trigger", condition="poisoned")
+        clean = mean_where(frame, metric="asr_trigger", condition="clean")
         parts.append(f"{count.group(1) if count else arm}: retrieval {_fmt(retrieval)}, asr {_fmt(asr)} "
                      f"(clean twin {_fmt(clean)})")
     return f"{attack} by poisoned items — " + "; ".join(parts) if parts else ""
