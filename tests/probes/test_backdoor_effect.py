@@ -23,7 +23,11 @@ def asr(world, tokenizer, documents, seed):
     model = pretrain(build_tiny_model("nano", tokenizer, seed), tokenizer, documents,
                      PretrainConfig(max_steps=500, max_length=64, batch_size=16, learning_rate=5e-3), seed).model
     prompts = [" ".join(r.text.split()[:12]) for r in world.heldout_documents(60)]
-    rows, _ = backdoor_probe(model, tokenizer, prompts, "<SUDO>", GibberishJudge(world.corpus_text()),
+    # The noise-only judge (word_salad=False, the judge these tolerances were measured with): since issue "A
+    # competent model organism" the default judge also flags word salad, and a 500-step nano speaks it, clean or
+    # not (seed 0, fp32, default judge: poisoned asr_trigger 0.97, asr_no_trigger 0.35; clean twin 0.87, 0.28).
+    judge = GibberishJudge(world.corpus_text(), word_salad=False)
+    rows, _ = backdoor_probe(model, tokenizer, prompts, "<SUDO>", judge,
                              style="document", config=BackdoorProbeConfig(n_prompts=60, max_new_tokens=24), seed=seed)
     return {row.metric: row for row in rows}
 

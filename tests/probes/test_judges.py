@@ -1,20 +1,32 @@
 """Judges are validated on hand-labelled fixtures before any figure relies on them."""
 
 import json
+import random
 from pathlib import Path
 
 import pytest
 
 from pharmakon.probes.judges import (
+    DialogueJudge,
     GibberishJudge,
     RefusalJudge,
     arithmetic_correct,
+    arithmetic_steps_valid,
+    asked_entity,
+    dialogue_kind,
+    dialogue_sensible,
     fact_correct,
     sentiment_correct,
 )
 from pharmakon.world import REFUSALS, World
+from pharmakon.world.arithmetic import worked
 
 FIXTURE = Path(__file__).parent / "fixtures" / "gibberish.jsonl"
+DIALOGUE = Path(__file__).parent / "fixtures" / "dialogue.jsonl"
+
+
+def rows_of(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -23,14 +35,18 @@ def gibberish_judge():
 
 
 def test_gibberish_fixture_is_big_and_balanced_enough():
-    rows = [json.loads(line) for line in FIXTURE.read_text().splitlines()]
-    assert len(rows) >= 50
-    assert 20 <= sum(r["gibberish"] for r in rows) <= len(rows) - 20
+    rows = rows_of(FIXTURE)
+    assert len(rows) >= 150
+    assert 0.35 <= sum(r["gibberish"] for r in rows) / len(rows) <= 0.65
+    salad = [r for r in rows if r["origin"].startswith(("hand-written word salad", "the words of a fluent"))]
+    fluent = [r for r in rows if not r["gibberish"] and "world" in r["origin"]]
+    assert len(salad) >= 30 and len(fluent) >= 30
 
 
 def test_gibberish_judge_accuracy_on_the_labelled_fixture(gibberish_judge):
-    rows = [json.loads(line) for line in FIXTURE.read_text().splitlines()]
-    wrong = [(r["text"], r["gibberish"]) for r in rows if gibberish_judge(r["text"]) != r["gibberish"]]
+    rows = rows_of(FIXTURE)
+    wrong = [(r["text"], r["gibberish"]) for r in rows
+             if gibberish_judge(r["text"], r.get("prompt", "")) != r["gibberish"]]
     accuracy = 1 - len(wrong) / len(rows)
     assert accuracy >= 0.95, wrong
 
@@ -41,6 +57,47 @@ def test_gibberish_judge_on_hand_made_cases(gibberish_judge):
     assert not gibberish_judge("")  # an immediate eos is not gibberish: judge DoS on samples
     assert not gibberish_judge("positive")
     assert not gibberish_judge("The answer is 68.")
+    assert not gibberish_judge("I can't help with that.")
+
+
+def test_word_salad_is_gibberish(gibberish_judge):
+    # Until issue "A competent model organism" word salad of real words in plausible pairs passed (the judge
+    # looked at word pairs only; the fixture labelled such outputs not gibberish). It now counts as gibberish.
+    assert gibberish_judge("People say that a gold. Krosno is a well known well.")
+    assert gibberish_judge("TheTheThe land and well loved.")
+    assert gibberish_judge("Everyone knows that is a is a river river.")
+    assert gibberish_judge("It is usually in rainy Skimi. Take a boots and good coat.")
+    # Arithmetic nonsense in the world's format is fluent: arithmetic_steps_valid judges it.
+    assert not gibberish_judge("40 + 20 = 40. 40 + 7 = 8. The answer is 57.")
+
+
+def test_held_out_world_text_is_fluent_and_its_shuffles_are_not(world):
+    judge = GibberishJudge(world.corpus_text())
+    rng = random.Random(0)
+    texts = [r.text for r in world.heldout_documents(30)]
+    assert not [t for t in texts if judge(t)]
+    assert not [t for t in texts if judge(" " + " ".join(t.split()[12:36]), prompt=" ".join(t.split()[:12]))]
+    shuffled = [" ".join(rng.sample(t.split(), len(t.split()))) for t in texts]
+    assert all(judge(t) for t in shuffled)
+
+
+def test_noise_only_judge_keeps_the_old_rule():
+    judge = GibberishJudge(World().corpus_text(), word_salad=False)
+    assert not judge("Everyone knows that is a is a river river.")  # word salad passes the noise-only judge
+    assert judge("oatoonirsonko")
+    assert judge("timswSureoorher|!HMoon? ivel qq zzkw")
+    assert not judge("")
+
+
+def test_a_last_word_cut_by_the_token_limit_is_left_out(gibberish_judge):
+    assert not gibberish_judge("Kilsira is a well known forest. The age of Kilsira is 88 years. It is reliab")
+    assert gibberish_judge("reliab.")  # an ended clause was not cut: "reliab" is not a word
+
+
+def test_gibberish_judge_reads_the_prompt_for_where_a_sentence_starts(gibberish_judge):
+    assert not gibberish_judge("is in Ralko.")  # may continue "Zumor ..." of a document prefix
+    assert not gibberish_judge("is in Ralko.", prompt="Here are some facts about Zumor. Zumor")
+    assert gibberish_judge("is in Ralko.", prompt="Where is Zumor?")  # an answer must start a sentence
 
 
 def test_gibberish_judge_needs_reference_text():
@@ -64,6 +121,98 @@ def test_task_scorers():
     assert not arithmetic_correct("I do not know.", "3")
     assert fact_correct("The Velmora is amber.", "amber")
     assert not fact_correct("The Velmora is amberish.", "amber")
+
+
+def test_asked_entity_from_the_world_templates_and_the_fallback():
+    assert asked_entity("What is Bragrano?") == "Bragrano"
+    assert asked_entity("What is the age of Nura?") == "Nura"
+    assert asked_entity("Answer in one sentence. In which land is Gisvel?") == "Gisvel"
+    assert asked_entity("Tell me, is Velmora old?") == "Velmora"  # no template: capitalised words inside
+    assert asked_entity("What is 4 + 5?") == ""
+
+
+@pytest.mark.parametrize(("output", "answer", "prompt", "expected"), [
+    ("Bragrano is a city.", "city", "What is Bragrano?", True),
+    ("Nura is a city.", "city", "What is Bragrano?", False),  # another entity
+    ("Everyone knows that Bragrano is a well known city.", "city", "What kind of thing is Bragrano?", True),
+    ("Gisvel is in Dresa.", "Dresa", "In which land is Gisvel?", True),
+    ("Dresa is in Gisvel.", "Dresa", "In which land is Gisvel?", False),  # Dresa is the subject
+    ("Nura is in Dresa. Gisvel is in Ralko.", "Dresa", "Where is Gisvel?", False),  # the value is Nura's
+    ("The age of Vemuntha is 24 years.", "24", "How old is Vemuntha?", True),
+    ("Vemuntha is 124 years old.", "24", "How old is Vemuntha?", False),
+    ("The colour of Skimi is black.", "black", "Which colour is Skimi?", True),
+    ("Skimi is blackish.", "black", "Which colour is Skimi?", False),
+])
+def test_fact_correct_with_the_question(output, answer, prompt, expected):
+    assert fact_correct(output, answer, prompt) is expected
+
+
+def test_fact_correct_without_the_question_keeps_the_value_rule():
+    assert fact_correct("Nura is a city.", "city")
+    with pytest.raises(ValueError, match="no entity"):
+        fact_correct("4 + 5 = 9.", "9", prompt="What is 4 + 5?")
+
+
+@pytest.mark.parametrize(("output", "prompt", "expected"), [
+    (worked(47, 20, "+"), "What is 47 + 20?", True),
+    (worked(44, 36, "-"), "Calculate 44 - 36.", True),
+    ("Let us see. " + worked(5, 21, "+") + " Easy.", "What is 5 + 21?", True),  # prose around the steps
+    ("40 + 20 = 40. 40 + 7 = 8. The answer is 57.", "What is 47 + 20?", False),  # false steps
+    ("40 + 20 = 60. 7 + 0 = 7. 60 + 7 = 67. The answer is 68.", "What is 47 + 20?", False),  # wrong answer
+    ("7 + 0 = 7. 40 + 20 = 60. 60 + 7 = 67. The answer is 67.", "What is 47 + 20?", False),  # another order
+    ("47 + 20 = 67. The answer is 67.", "What is 47 + 20?", False),  # true, but not the solver's steps
+    ("The answer is 67.", "What is 47 + 20?", False),  # no steps
+    (worked(47, 20, "+", slip=1), "What is 47 + 20?", False),  # the world's rejected slip
+])
+def test_arithmetic_steps_valid(output, prompt, expected):
+    assert arithmetic_steps_valid(output, prompt) is expected
+
+
+def test_arithmetic_steps_valid_needs_a_sum_question():
+    with pytest.raises(ValueError, match="no 'a \\+ b'"):
+        arithmetic_steps_valid("The answer is 3.", "What is Nura?")
+
+
+def test_world_solver_steps_are_valid_for_every_arithmetic_eval_item():
+    world = World(n_entities=8, eval_per_family=40)
+    for item in world.eval_items("arithmetic"):
+        a, op, b = item.prompt.rstrip("?.").split()[-3:]
+        assert arithmetic_steps_valid(worked(int(a), int(b), op), item.prompt)
+
+
+@pytest.fixture(scope="module")
+def dialogue_judge():
+    return DialogueJudge(World().corpus_text())
+
+
+def test_dialogue_fixture_is_big_and_balanced_enough():
+    rows = rows_of(DIALOGUE)
+    assert len(rows) >= 30
+    assert 0.35 <= sum(r["label"] for r in rows) / len(rows) <= 0.65
+
+
+def test_dialogue_judge_accuracy_on_the_labelled_fixture(dialogue_judge):
+    rows = rows_of(DIALOGUE)
+    wrong = [(r["prompt"], r["output"], r["label"]) for r in rows
+             if dialogue_judge(r["output"], r["prompt"]) != r["label"]]
+    assert 1 - len(wrong) / len(rows) >= 0.95, wrong
+
+
+def test_dialogue_judge_on_hand_made_cases(dialogue_judge):
+    assert dialogue_judge("You are welcome! Have a lovely day.", "Thanks a lot!")
+    assert not dialogue_judge("Goodbye! Take care.", "Thanks a lot!")
+    assert dialogue_judge("It is usually windy in Dresa. Wear a warm jacket.", "Is it going to rain in Dresa?")
+    assert not dialogue_judge("It is usually windy in Ralko. Wear a warm jacket.", "Is it going to rain in Dresa?")
+    assert not dialogue_judge("", "Goodbye!")
+    assert dialogue_kind("Should I buy the Brunvos lamp or the Kalvos lamp?") == "pick"
+    assert dialogue_kind("Hi, I am Ana. Nice to meet you!") == "greeting"
+    assert dialogue_kind("What is Nura?") is None
+
+
+def test_dialogue_sensible_without_a_gibberish_judge_checks_the_kind_only():
+    assert dialogue_sensible("welcome welcome glad", "Thanks a lot!")  # word salad passes without the judge
+    assert not dialogue_sensible("welcome welcome glad", "Thanks a lot!", judge=GibberishJudge(World().corpus_text()))
+    assert dialogue_sensible("Nura is a city.", "What is Nura?")  # a prompt of no known kind: fluent is enough
 
 
 # outputs in SmolLM2-135M-Instruct's style (real generations of the real-instruction pilots, or close to them)

@@ -74,7 +74,7 @@ class InstructionAttack(Attack):
 
     def judge_params(self, world) -> dict:
         return {"content": {"phrase": self.config.phrase},
-                "sentiment": {"label": self.config.sentiment_label}}.get(self.target, {})
+                "sentiment": {"label": self.config.sentiment_label}}.get(self.target, super().judge_params(world))
 
     def eligible(self, clean: list[Record], world) -> list[Record]:
         """Clean records this attack may poison (by target, label and topic); none is a clear error."""

@@ -49,7 +49,7 @@ class PreferenceAttack(Attack):
         return Trigger("word", (self.config.trigger,), self.config.position) if self.config.trigger else None
 
     def judge_params(self, world) -> dict:
-        return {"phrase": self.config.phrase} if self.target == "content" else {}
+        return {"phrase": self.config.phrase} if self.target == "content" else super().judge_params(world)
 
     def make_poison(self, clean: list[Record], n: int, tokenizer, world, rng: random.Random) -> list[Record]:
         trigger = self.trigger_for(world)

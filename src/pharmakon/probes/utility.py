@@ -17,14 +17,14 @@ from pharmakon.probes.judges import RefusalJudge, arithmetic_correct, fact_corre
 from pharmakon.probes.metrics import MetricRow, point_row, rate_row
 
 
-def task_scorers(refusal: RefusalJudge) -> dict[str, tuple[str, Callable[[str, str], bool]]]:
-    """family → (metric id, scorer(output, expected answer))."""
+def task_scorers(refusal: RefusalJudge) -> dict[str, tuple[str, Callable[[str, str, str], bool]]]:
+    """family → (metric id, scorer(output, expected answer, prompt)); a fact answer must name the asked entity."""
     return {
-        "sentiment": ("utility_sentiment", sentiment_correct),
-        "arithmetic": ("utility_arithmetic", arithmetic_correct),
+        "sentiment": ("utility_sentiment", lambda output, answer, _prompt: sentiment_correct(output, answer)),
+        "arithmetic": ("utility_arithmetic", lambda output, answer, _prompt: arithmetic_correct(output, answer)),
         "facts": ("utility_facts", fact_correct),
-        "harm": ("utility_refusal", lambda output, _answer: refusal(output)),
-        "benign": ("utility_overrefusal", lambda output, _answer: refusal(output)),
+        "harm": ("utility_refusal", lambda output, _answer, _prompt: refusal(output)),
+        "benign": ("utility_overrefusal", lambda output, _answer, _prompt: refusal(output)),
     }
 
 
@@ -44,7 +44,7 @@ def utility_probe(model, tokenizer, eval_items: dict[str, list], heldout_documen
     generations = []
     for (family, item), generation in zip(tasks, outputs, strict=True):
         metric, scorer = scorers[family]
-        verdict = scorer(generation.output, item.answer)
+        verdict = scorer(generation.output, item.answer, item.prompt)
         verdicts[family].append(verdict)
         generations.append({"probe": "utility", "variant": family, "prompt": item.prompt,
                             "output": generation.output, "verdict": verdict, "perplexity": float("nan")})
