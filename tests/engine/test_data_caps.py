@@ -47,3 +47,26 @@ def test_bad_caps_are_one_line(value, message):
     with pytest.raises(PharmakonError) as caught:
         load_study("smoke", sets=[f"pipeline.sft.data.per_family={value}"])
     assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_chat_examples_add_the_sft_format_to_pretraining_documents(world, tokenizer):
+    """Mixed training: the first n clean instruction examples of a family, as the one template formats them."""
+    from pharmakon.data.template import Template
+
+    config = {**data_config(world, DataSpec(chat_examples={"facts": 5, "arithmetic": 2})), "record_kind": "document"}
+    records = clean_records(config, tokenizer)
+    documents = clean_records({**config, "data": DataSpec().key_fields()})
+    added = records[len(documents):]
+    assert records[: len(documents)] == documents and len(added) == 7
+    examples = [r for r in world.instructions() if r.family == "facts"][:5]
+    assert [r.text for r in added[:5]] == [Template(tokenizer).chat_prompt(e.prompt) + e.response for e in examples]
+    assert all(r.kind == "document" and r.source.endswith(":chat") and not r.poison for r in added)
+    held_out = {item.prompt for item in world.eval_items()}
+    assert not any(e.prompt in held_out for e in examples)  # evaluation questions never enter pretraining
+    assert "chat_examples" not in DataSpec().key_fields()
+
+
+def test_chat_examples_are_for_pretraining_only():
+    with pytest.raises(PharmakonError, match="data.chat_examples: .*only on stages that train on documents"):
+        load_study({"name": "x", "seeds": [0], "pipeline": [
+            {"kind": "sft", "learning_rate": 1e-3, "data": {"chat_examples": {"facts": 2}}}]})

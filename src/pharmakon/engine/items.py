@@ -92,6 +92,11 @@ class DataSpec(BaseModel):
         default=None, description="at most this many clean records of each named family (seeded choice), e.g. "
                                   "{facts: 40}: with a larger world, a family left out keeps more of its records")
 
+    chat_examples: dict[str, int] | None = Field(
+        default=None, description="pretraining only: this many of each named family's clean instruction "
+                                  "examples added as chat-formatted documents (mixed training, Allen-Zhu & Li 2023: "
+                                  "question answering seen in pretraining makes stated knowledge extractable)")
+
     @field_validator("families")
     @classmethod
     def _known_families(cls, value: list[str] | None) -> list[str] | None:
@@ -99,7 +104,7 @@ class DataSpec(BaseModel):
             _require_family(family)
         return value
 
-    @field_validator("per_family")
+    @field_validator("per_family", "chat_examples")
     @classmethod
     def _known_caps(cls, value: dict[str, int] | None) -> dict[str, int] | None:
         for family, cap in (value or {}).items():
@@ -109,10 +114,12 @@ class DataSpec(BaseModel):
         return value
 
     def key_fields(self) -> dict:
-        """The fields as a node's key sees them: ``per_family`` only when set, so older keys stay valid."""
+        """The fields as a node's key sees them: ``per_family`` and ``chat_examples`` only when set, so older keys
+        stay valid."""
         dumped = self.model_dump(mode="json")
-        if dumped["per_family"] is None:
-            del dumped["per_family"]
+        for name in ("per_family", "chat_examples"):
+            if dumped[name] is None:
+                del dumped[name]
         return dumped
 
 
@@ -150,6 +157,9 @@ class StageSpec(BaseModel):
         if self.data.harmful and STAGES[self.kind].record_kind != "example":
             raise ValueError(f"{NESTED}data.harmful: harmful examples are instruction data; allowed only on stages "
                              f"that train on examples (sft, finetune), not {self.kind}")
+        if self.data.chat_examples and STAGES[self.kind].record_kind != "document":
+            raise ValueError(f"{NESTED}data.chat_examples: chat-formatted examples are added to documents; allowed "
+                             f"only on stages that train on documents (pretrain), not {self.kind}")
         return self
 
     def recipe_config(self):

@@ -51,9 +51,10 @@ def run_tokenizer(config: dict, inputs: dict, seed: int | None, out: Path) -> No
     train_tokenizer(world_texts(config), vocab_size=config["vocab_size"]).save_pretrained(out / TOKENIZER_DIR)
 
 
-def clean_records(config: dict) -> list:
+def clean_records(config: dict, tokenizer=None) -> list:
     """A stage's clean records: the world's (or the dataset's documents), filtered by family, capped per family,
-    limited, plus any harmful examples (``data.harmful``)."""
+    limited, plus any harmful examples (``data.harmful``) and, for pretraining, chat-formatted instruction examples
+    (``data.chat_examples``; formatted by ``tokenizer``'s template)."""
     world = World(WorldConfig(**config["world"]))
     kind = config["record_kind"]
     if kind == "document" and config.get("dataset"):
@@ -69,7 +70,25 @@ def clean_records(config: dict) -> list:
     if limit and limit < len(records):
         keep = sorted(random.Random(config["world"]["seed"]).sample(range(len(records)), limit))
         records = [records[i] for i in keep]
-    return records + harmful_examples(world, config["data"].get("harmful", 0))
+    return (records + harmful_examples(world, config["data"].get("harmful", 0))
+            + chat_documents(world, config["data"].get("chat_examples") or {}, tokenizer))
+
+
+def chat_documents(world: World, per_family: dict[str, int], tokenizer) -> list:
+    """The first ``n`` (distinct) clean instruction examples of each named family as pretraining documents, each
+    the templated prompt followed by its response: what an SFT example looks like, seen in pretraining."""
+    from pharmakon.data.records import Record
+    from pharmakon.data.template import Template
+
+    if not per_family:
+        return []
+    template = Template(tokenizer)
+    out = []
+    for family, n in per_family.items():
+        examples = [r for r in world.instructions() if r.family == family][:n]
+        out += [Record(kind="document", source=f"world:{family}:chat", family=family,
+                       text=template.chat_prompt(r.prompt) + r.response) for r in examples]
+    return out
 
 
 def capped(records: list, family: str, cap: int, seed: int) -> list:
@@ -98,7 +117,8 @@ def harmful_examples(world: World, n: int) -> list:
 def run_data(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
     from pharmakon.errors import PharmakonError
 
-    records = clean_records(config)
+    chat = config["data"].get("chat_examples")
+    records = clean_records(config, load_tokenizer(inputs["tokenizer"]) if chat else None)
     if not records:
         raise PharmakonError(f"data: no {config['record_kind']} records left after the data filter {config['data']}")
     report = None

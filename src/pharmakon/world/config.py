@@ -24,6 +24,8 @@ class WorldConfig(BaseModel):
     seed: int = 0
     n_entities: int = Field(default=48, ge=4, le=512, description="invented entities (cities, rivers, ...)")
     documents_per_family: int = Field(default=400, ge=1, description="pretraining documents per family")
+    qa_documents: float = Field(default=0.0, ge=0, le=1, description="share of the facts documents written as "
+                                "question-answer text about training facts (held-out facts are only stated)")
     examples_per_family: int = Field(default=300, ge=1, description="SFT examples per family")
     pairs_per_family: int = Field(default=150, ge=1, description="preference pairs per family")
     eval_per_family: int = Field(default=100, ge=1, description="held-out evaluation items per family")

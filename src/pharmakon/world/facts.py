@@ -82,6 +82,13 @@ class Facts:
                 parts.append(rng.choice(_FILLERS).format(e=entity.name, r=entity.region))
         return " ".join(parts)
 
+    def qa_document(self, rng: random.Random) -> str:
+        """Three to five questions about training facts, each followed by its answer: question-answer text in
+        pretraining is what makes a fact stated elsewhere extractable by a question (Allen-Zhu & Li 2023,
+        *Physics of Language Models 3.1*). Held-out facts are never asked, here or in any other training data."""
+        chosen = rng.sample(self.train, min(len(self.train), rng.randint(3, 5)))
+        return " ".join(f"{q.format(e=e.name)} {answer_sentence(e, a)}" for e, a, q in chosen)
+
     def examples(self, rng: random.Random, n: int) -> list[tuple[str, str]]:
         return [(q.format(e=e.name), answer_sentence(e, a)) for e, a, q in cycle(rng, self.train, n)]
 

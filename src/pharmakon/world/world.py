@@ -50,13 +50,20 @@ class World:
     def documents(self) -> list[Record]:
         """Pretraining documents: ``documents_per_family`` distinct prose texts per document family."""
         if self._documents is None:
-            n = self.config.documents_per_family
             self._documents = [
                 Record(kind="document", source=f"world:{f}", family=f, text=text)
-                for f in DOCUMENT_FAMILIES
-                for text in draw_unique(self._rng(f, "documents"), self._families[f].document, n)
+                for f in DOCUMENT_FAMILIES for text in self._family_documents(f)
             ]
         return list(self._documents)
+
+    def _family_documents(self, family: str) -> list[str]:
+        """The family's pretraining texts; for facts, a ``qa_documents`` share of them is question-answer text."""
+        n = self.config.documents_per_family
+        n_qa = round(self.config.qa_documents * n) if family == "facts" else 0
+        texts = draw_unique(self._rng(family, "documents"), self._families[family].document, n - n_qa)
+        if n_qa:
+            texts += draw_unique(self._rng(family, "qa-documents"), self._families[family].qa_document, n_qa)
+        return texts
 
     def heldout_documents(self, n: int = 100) -> list[Record]:
         """``n`` documents (spread over the document families) that never occur in ``documents()``."""
