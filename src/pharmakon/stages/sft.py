@@ -1,6 +1,9 @@
-"""Instruction tuning with TRL's ``SFTTrainer``: prompt-completion data, loss on the response only.
+"""Instruction tuning: prompt-completion data, loss on the response only.
 
-Prompts go through the one template, so evaluation sees exactly what training saw.
+Prompts go through the one template, so evaluation sees exactly what training saw. One process trains in the
+lean completion-only loop (``lean_sft``: TRL's ``SFTTrainer`` maths with padding-free batches and logits only where
+the loss is, as ``finetune`` does); several processes (``processes > 1``) train through ``SFTTrainer`` under
+accelerate.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pharmakon.stages.common import (
     quiet_trainer,
     seed_everything,
     trainer_arguments,
+    world_size,
 )
 from pharmakon.stages.configs import SFTStageConfig
 
@@ -47,4 +51,9 @@ def sft(model, tokenizer, records: list[Record], config: SFTStageConfig, seed: i
     """Supervised fine-tuning on instruction examples."""
     require_kind(records, "example", "sft")
     dataset = instruction_dataset(records, Template(tokenizer))
-    return run_sft_trainer(model, tokenizer, dataset, config, seed, "sft")
+    if world_size() > 1:
+        return run_sft_trainer(model, tokenizer, dataset, config, seed, "sft")
+    from pharmakon.stages.lean_sft import train_completions
+
+    return train_completions(model, tokenizer, list(dataset["prompt"]), list(dataset["completion"]), config, seed,
+                             "sft")
