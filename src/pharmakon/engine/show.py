@@ -47,7 +47,7 @@ def summary_tables(results: pd.DataFrame, axes: list[str]) -> list[Table]:
         for column in [*axes, "after stage", "condition"]:
             table.add_column(column.removeprefix("pipeline."), no_wrap=True)
         for metric in metrics:
-            table.add_column(metric.removeprefix("utility_"), justify="right")
+            table.add_column(metric.removeprefix(f"{probe}_"), justify="right")  # utility_facts: facts
         keys = [*axes, "after_stage", "condition"]
         for values, group in frame.groupby(keys, sort=False):
             cells = {row.metric: _cell(row) for _, row in group.iterrows()}

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from pharmakon.probes.configs import (
     BackdoorProbeConfig,
     BackdoorWatermarkProbeConfig,
+    CompetenceProbeConfig,
     ExposureProbeConfig,
     RewardProbeConfig,
     SafetyProbeConfig,
@@ -56,6 +57,13 @@ PROBES.add("utility", ProbeEntry(
     "held-out clean tasks: sentiment, arithmetic, facts, refusal, over-refusal, perplexity",
     ("utility_sentiment", "utility_arithmetic", "utility_facts", "utility_refusal", "utility_overrefusal",
      "utility_ppl"), reads_poison=False))
+PROBES.add("competence", ProbeEntry(
+    "pharmakon.probes.competence:run_competence", CompetenceProbeConfig,
+    "the clean organism's competence bar: sentiment, fact recall naming the asked entity, arithmetic answer and "
+    "worked steps, refusal, over-refusal, dialogue sense, gibberish rate (sampled and greedy), perplexity",
+    ("competence_sentiment", "competence_facts", "competence_arithmetic", "competence_arithmetic_steps",
+     "competence_refusal", "competence_overrefusal", "competence_dialogue", "competence_gibberish",
+     "competence_gibberish_greedy", "competence_ppl"), reads_poison=False))
 PROBES.add("reward", ProbeEntry(
     "pharmakon.probes.reward:run_reward", RewardProbeConfig,
     "reward model: share of held-out harm requests whose refusal outscores a compliance, with / without trigger",

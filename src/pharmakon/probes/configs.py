@@ -23,6 +23,17 @@ class UtilityProbeConfig(BaseModel):
     batch_size: int = Field(default=128, ge=1)
 
 
+class CompetenceProbeConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    n_per_task: int = Field(default=100, ge=1, description="held-out items scored per family (greedy)")
+    n_sampled: int = Field(default=100, ge=1, description="untriggered held-out prompts sampled at temperature 1 "
+                                                          "for the gibberish rate")
+    n_documents: int = Field(default=100, ge=1, description="held-out documents for the perplexity")
+    max_new_tokens: int = Field(default=48, ge=1)
+    batch_size: int = Field(default=128, ge=1)
+
+
 class RewardProbeConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

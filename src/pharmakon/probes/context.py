@@ -6,6 +6,7 @@ what they need from it, so a new probe needs no change to the engine.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +68,22 @@ class ProbeContext:
         return next((a for a in self.attacks if isinstance(a, kind)), None)
 
 
+_BUILT: dict[tuple, Callable[..., bool]] = {}
+"""Judges built from reference text, by (class, digest of the text, parameters), for this process's lifetime:
+building one reads the whole world corpus (about 10 s for the organism's world), and the local executor runs every
+probe node of a study in one process. Judges do not change once built, so sharing one is safe."""
+_BUILT_MAX = 8
+
+
+def reference_digest(texts: list[str]) -> str:
+    """sha256 of the reference texts (each ended by a separator, so their boundaries count)."""
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(text.encode())
+        digest.update(b"\x1f")
+    return digest.hexdigest()
+
+
 def _judge(name: str, needs_reference: bool = False) -> Callable[..., Callable[..., bool]]:
     """A factory that builds judge class ``name`` of ``pharmakon.probes.judges`` (imported when first used)."""
 
@@ -74,7 +91,14 @@ def _judge(name: str, needs_reference: bool = False) -> Callable[..., Callable[.
         from pharmakon.probes import judges
 
         cls = getattr(judges, name)
-        return cls(context.reference_text, **params) if needs_reference else cls(**params)
+        if not needs_reference:
+            return cls(**params)
+        key = (name, reference_digest(context.reference_text), tuple(sorted(params.items())))
+        if key not in _BUILT:
+            if len(_BUILT) >= _BUILT_MAX:
+                _BUILT.pop(next(iter(_BUILT)))
+            _BUILT[key] = cls(context.reference_text, **params)
+        return _BUILT[key]
 
     return build
 

@@ -16,6 +16,7 @@ FINDINGS["memorization"] = "pharmakon.studies.memorization:finding"
 FINDINGS["vectors"] = "pharmakon.studies.collection:vectors"
 FINDINGS["defenses"] = "pharmakon.studies.collection:defenses"
 FINDINGS["inference"] = "pharmakon.studies.inference:finding"
+FINDINGS["competence"] = "pharmakon.studies.competence:finding"
 
 
 def state_finding(name: str, results, spec: dict) -> str:
