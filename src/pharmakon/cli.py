@@ -22,6 +22,9 @@ app.add_typer(cache_app, name="cache")
 data_app = typer.Typer(help="Datasets: export what a stage trains on, poison and provenance included.",
                        no_args_is_help=True)
 app.add_typer(data_app, name="data")
+foundation_app = typer.Typer(help="Foundations: the clean pretrained organism, built once and shipped.",
+                             no_args_is_help=True)
+app.add_typer(foundation_app, name="foundation")
 console = Console()
 
 CacheOption = Annotated[Path | None, typer.Option("--cache", help="cache dir; default $PHARMAKON_CACHE or "
@@ -209,6 +212,25 @@ def data_export(
     meta = outcome.provenance
     console.print(f"{outcome.path}: {meta['n_records']} records, {meta['n_poison']} poison ({meta['stage']}, "
                   f"{meta['condition']}, seed {meta['seed']})", highlight=False, markup=False, soft_wrap=True)
+
+
+@foundation_app.command("build")
+def foundation_build(
+    name: Annotated[str, typer.Argument(help="a foundation (e.g. organism)")] = "organism",
+    out: Annotated[Path, typer.Option(help="a new folder for the checkpoint (HF directory + manifest.json)")]
+    = Path("foundation"),
+    seed: Annotated[int, typer.Option(help="the seed of the pretraining")] = 0,
+    cache: CacheOption = None,
+) -> None:
+    """Pretrain a foundation through the cache (or find it there) and write it as a shippable checkpoint."""
+    from pharmakon.engine.foundation import build_foundation, invoked_command
+
+    try:
+        folder = build_foundation(name, seed, out, cache=_cache(cache), command=invoked_command())
+    except PharmakonError as exc:
+        fail(str(exc))
+    console.print(f"{folder}: foundation {name}, seed {seed} (sha256 of every file in manifest.json)",
+                  highlight=False, markup=False, soft_wrap=True)
 
 
 @cache_app.command("ls")

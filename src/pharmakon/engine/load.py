@@ -16,6 +16,7 @@ from pharmakon.engine.paths import format_error, set_path
 from pharmakon.engine.spec import Study
 from pharmakon.errors import PharmakonError
 from pharmakon.registry import load_plugins
+from pharmakon.studies.foundations import apply_foundation
 
 PRESET_PACKAGE = "pharmakon.studies.presets"
 
@@ -55,7 +56,12 @@ def read_yaml(path: Path) -> dict:
 
 
 def source_data(source: str | Path | dict) -> dict:
-    """The raw mapping of a preset name, a YAML path or a mapping."""
+    """The raw mapping of a preset name, a YAML path or a mapping, with its foundation (if it names one) filled in."""
+    return apply_foundation(raw_data(source))
+
+
+def raw_data(source: str | Path | dict) -> dict:
+    """The mapping of a preset name, a YAML path or a mapping, as written."""
     if isinstance(source, dict):
         return dict(source)
     text = str(source)

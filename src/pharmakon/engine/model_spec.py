@@ -64,6 +64,11 @@ class ModelSpec(BaseModel):
         try:
             source = self.source()
             check_source(source)
+            if source.is_dir():
+                from pharmakon.models.manifest import read_manifest, verify_checkpoint
+
+                if read_manifest(source) is not None:
+                    verify_checkpoint(source)  # a shipped foundation: its files as built
         except PharmakonError as exc:
             raise ValueError(f"{NESTED}{str(exc).removeprefix('model.')}") from None
         if self.chat is None:

@@ -25,7 +25,7 @@ from pharmakon.registry import load_plugins
 from pharmakon.stages import STAGES
 from pharmakon.world import WorldConfig
 
-UNSWEEPABLE = ("name", "description", "question", "anchor", "finding", "seeds", "sweep", "executor")
+UNSWEEPABLE = ("name", "description", "question", "anchor", "finding", "seeds", "sweep", "executor", "foundation")
 LINK = "|"  # an axis "a|b" sets the same value at paths a and b (e.g. one poison rate on two branches)
 
 
@@ -122,6 +122,9 @@ class Study(BaseModel):
     finding: str | None = Field(default=None, description="the study summary that states our finding in words "
                                                            "(a name of pharmakon.studies.FINDINGS)")
     seeds: list[int] = Field(min_length=1)
+    foundation: str | None = Field(default=None, description="a built-in foundation (world, model and pretraining "
+                                   "recipe, filled in where the spec does not set them): studies that share it "
+                                   "pretrain once per seed in a shared cache")
     world: WorldConfig = Field(default_factory=WorldConfig)
     dataset: DatasetSpec | None = None
     model: ModelSpec = Field(default_factory=ModelSpec)
@@ -137,6 +140,15 @@ class Study(BaseModel):
     def _some_seeds(cls, value: Any) -> Any:
         if isinstance(value, list) and not value:
             raise ValueError("no seeds; give at least one, e.g. seeds: [0] (claims need three or more)")
+        return value
+
+    @field_validator("foundation")
+    @classmethod
+    def _known_foundation(cls, value: str | None) -> str | None:
+        from pharmakon.studies.foundations import foundations
+
+        if value is not None and value not in foundations():
+            raise ValueError(f"unknown foundation {value!r}; allowed: {', '.join(sorted(foundations()))}")
         return value
 
     @field_validator("seeds")
@@ -172,6 +184,15 @@ class Study(BaseModel):
             reads_base = kind == "policy" and (BASE in (probe.after or []) or not self.has_stages)
             if not fitting and not reads_base:
                 raise ValueError(f"probes.{probe.name}: reads a {kind} model, and no stage makes one")
+        if self.model.real:
+            from pharmakon.models.manifest import read_manifest
+
+            source = self.model.source()
+            manifest = read_manifest(source) if source.is_dir() else None
+            if manifest and manifest.get("world") != self.world.model_dump(mode="json"):
+                raise ValueError(f"world: {source.name} was pretrained on the world {manifest['world']}; a study "
+                                 "that starts from it needs that world (foundation: "
+                                 f"{manifest.get('foundation', '?')} sets it)")
         if self.finding is not None:
             from pharmakon.studies import FINDINGS
 

