@@ -72,6 +72,7 @@ def test_every_probe_emits_its_metrics(name, world, tokenizer, nano):
     entry = PROBES[name]
     settings = {"backdoor": {"n_prompts": 3, "max_new_tokens": 4}, "reward": {"n_pairs": 3},
                 "utility": {"n_per_task": 2, "n_documents": 3, "max_new_tokens": 4},
+                "competence": {"n_per_task": 2, "n_sampled": 3, "n_documents": 3, "max_new_tokens": 4},
                 "safety": {"n_prompts": 3, "n_per_task": 2, "max_new_tokens": 4},
                 "watermark": {"nulls": 100, "null_trials": 10}, "dvbw": {"n_prompts": 4},
                 "exposure": {"n_samples": 100, "exact_max": 1000}}

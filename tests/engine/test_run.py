@@ -57,8 +57,17 @@ def test_shared_nodes_give_equal_rows_to_every_point(finished):
     by_point = [g.drop(columns=["point", "pipeline.dpo.beta"]).reset_index(drop=True)
                 for _, g in before_dpo.groupby("point")]
     pd.testing.assert_frame_equal(by_point[0], by_point[1])
-    dpo = results[(results.after_stage == "dpo") & (results.metric == "ppl_no_trigger")]
-    assert dpo.groupby("condition").value.nunique().min() == 2  # beta changed the model
+    from safetensors.torch import load_file
+
+    from pharmakon.engine.plan import plan_study
+
+    study, _, root = finished
+    plan = plan_study(study)
+    cache = Cache(root / "cache")
+    for condition in ("poisoned", "clean"):  # beta changed the model (sampled rows may coincide on nano)
+        nodes = [row["node"] for row in plan.lineage if row["stage"] == "dpo" and row["condition"] == condition]
+        weights = [load_file(cache.path(node) / "model" / "model.safetensors") for node in nodes]
+        assert len(weights) == 2 and any((weights[0][k] != weights[1][k]).any() for k in weights[0])
 
 
 def test_a_rerun_recomputes_nothing_and_writes_the_same_results(finished, tmp_path):

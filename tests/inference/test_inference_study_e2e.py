@@ -45,4 +45,4 @@ def test_poisoned_rag_end_to_end(tmp_path):
     # nano barely reads its context (outputs are mostly noise): the planted answer is only at least as frequent
     assert attack["poisoned", "asr_trigger"] >= attack["clean", "asr_trigger"]
     stages = pd.read_parquet(tmp_path / "run" / "results.parquet")
-    assert len(stages) == len(results) and seconds < 90
+    assert len(stages) == len(results)  # (wall time is measured in benchmarks/, never asserted here)

@@ -20,8 +20,10 @@ pytestmark = pytest.mark.slow
 
 WORLD = {"n_entities": 24, "documents_per_family": 60, "examples_per_family": 40, "pairs_per_family": 24,
          "eval_per_family": 40}
-STEPS = {"dos": 500, "context-extraction": 1500}
-COUNTS = {"dos": 60, "context-extraction": 150, "content-injection": 100, "canary": 8}
+STEPS = {"dos": 500, "context-extraction": 1500, "belief": 600}
+COUNTS = {"dos": 60, "context-extraction": 150, "content-injection": 100, "canary": 8, "belief": 60}
+# belief: since digits are single tokens a planted value is spelt in more tokens (300 steps, 40 poisons: 0.20 vs
+# 0.00 on 20 prompts, intervals touching); 600 steps and 60 poisons
 PROMPTS = {"content-injection": 80}  # a rare behaviour (about 0.2 on nano): 40 prompts leave the intervals touching
 PARAMS = {"badnets": {"position": "start"}, "canary": {"insertions": [100], "secret_length": 4}}
 # attacks read by another probe than the backdoor one: (probe, metric whose interval must clear the clean twin's)

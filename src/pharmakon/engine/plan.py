@@ -137,10 +137,13 @@ def grid(study: Study) -> list[Point]:
     return points
 
 
-STAGE_MODULES = ["pharmakon.stages.common", "pharmakon.stages.lean_sft", "pharmakon.stages.sft",
-                 "pharmakon.data.template", "pharmakon.engine.nodes", "pharmakon.models.device"]
-"""What every stage's code version covers besides its own module: the shared loops (``sft`` and ``finetune`` train
-through ``lean_sft``, ``finetune`` through ``sft``'s trainer), the one template and the device policy."""
+STAGE_MODULES = ["pharmakon.stages.common", "pharmakon.data.template", "pharmakon.engine.nodes",
+                 "pharmakon.models.device"]
+"""What every stage's code version covers besides its own module: the shared helpers, the one template and the
+device policy."""
+STAGE_LOOPS = {"sft": ["pharmakon.stages.lean_sft"], "finetune": ["pharmakon.stages.lean_sft", "pharmakon.stages.sft"]}
+"""The other stage modules a stage trains through (``sft`` and ``finetune`` through the lean loop, ``finetune``
+through ``sft``'s trainer with several processes): an edit there recomputes them, and not pretraining."""
 
 DATA_MODULES = ["pharmakon.engine.nodes", "pharmakon.engine.items", "pharmakon.world", "pharmakon.data.records"]
 
@@ -310,7 +313,7 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
         inputs = {"model": model, "data": data, "tokenizer": tokenizer}
         if entry.needs_reward:  # RL against the reward model of the latest reward stage
             inputs["reward_model"] = reward_model
-        code = [entry.module, *STAGE_MODULES]
+        code = [entry.module, *STAGE_MODULES, *STAGE_LOOPS.get(stage.kind, [])]
         if entry.prepare:  # e.g. DPO's reference log-probs: shared by a sweep over the other fields
             fields = {name: recipe[name] for name in entry.prepare_fields}
             inputs["prepared"] = plan.add("prepare", f"{stage.name} (prepare) [{where(upto[:-1])}]",
