@@ -23,6 +23,7 @@ from pharmakon.engine.paths import set_path
 from pharmakon.engine.results import point_id
 from pharmakon.engine.spec import LINK, Study
 from pharmakon.errors import PharmakonError
+from pharmakon.models.manifest import sha256
 from pharmakon.poison import ATTACKS
 from pharmakon.poison.vectors import VECTORS
 from pharmakon.probes import PROBES
@@ -32,11 +33,7 @@ from pharmakon.stages import STAGES
 @cache
 def file_digest(path: str) -> str:
     """The content hash of a local dataset: an edited file is a new input."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256(Path(path))
 
 
 def canonical(value: Any) -> str:
