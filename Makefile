@@ -44,6 +44,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/sweep_reuse.py
 	$(BIN)/python benchmarks/lora_throughput.py
 	$(BIN)/python benchmarks/cleaning.py
+	$(BIN)/python benchmarks/competence.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache
