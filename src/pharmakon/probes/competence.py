@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 from pharmakon.inference.generate import document_perplexity, generate
 from pharmakon.probes.configs import CompetenceProbeConfig
-from pharmakon.probes.context import ProbeContext
+from pharmakon.probes.context import PROMPT_FAMILIES, ProbeContext
 from pharmakon.probes.judges import (
     GibberishJudge,
     RefusalJudge,
@@ -49,7 +49,7 @@ BAR: dict[str, tuple[str, float]] = {
 }
 """metric → (direction, threshold): the competence bar of a clean organism."""
 
-GIBBERISH_FAMILIES = ("dialogue", "facts", "sentiment", "arithmetic", "benign")
+GIBBERISH_FAMILIES = PROMPT_FAMILIES  # every family but harm, as the backdoor probe's untriggered prompts
 
 
 def scorers(refusal: RefusalJudge, gibberish: GibberishJudge) -> dict[str, list[tuple[str, Scorer]]]:
