@@ -2,10 +2,10 @@
 
 Both sides train the ``small`` tiny Llama from the same initialisation (same seed) on the same packed
 blocks (``pack_documents``: our loop packs them itself, the Trainer gets them as an ``input_ids``/``labels``
-dataset), with bf16 autocast on CPU, the same learning rate, batch size, block length, AdamW betas and
+dataset), in the same precision, the same learning rate, batch size, block length, AdamW betas and
 weight decay, cosine schedule with the same warm-up, gradient clipping at 1.0, the same torch threads. The
 Trainer keeps its own default optimiser implementation (fused AdamW) - we don't handicap the baseline.
-``--no-trainer-bf16`` runs the Trainer in fp32 instead (not the like-for-like comparison; for reference).
+The Trainer runs in the precision ours runs in unless ``--trainer-bf16``/``--no-trainer-bf16`` says otherwise.
 
 Timing: each side first does an untimed warm-up run of ``--warmup`` steps (allocator, kernels, imports);
 then each repeat times whole runs of exactly ``--steps`` optimiser steps on a fresh model, alternating
@@ -14,7 +14,13 @@ per-step timing; the timed run includes each side's own per-run setup (our packi
 construction and ``train()`` bookkeeping), which is what a user pays. The best (minimum) time per side is
 kept, since other work on the machine can only slow a run down.
 
-tokens/s = steps x batch x max_length / seconds.  Target: ours >= 1.3x the Trainer.
+tokens/s = steps x batch x max_length / seconds.  Target: ours >= 1.3x the Trainer at equal precision.
+
+Each side's precision is printed as it ran (ours asks for bf16 and falls back to fp32 where ``use_bf16`` says the
+hardware or the model's width does not pay for it), and so is each side's FLOP utilisation: training FLOPs per
+token ``6 N + 12 L H Q T`` (N non-embedding parameters, L layers, H heads, Q head size, T block length; Kaplan et
+al. 2020, PaLM's appendix B) times tokens/s, over this machine's matmul peak in that precision, measured here on
+square matmuls of the model's width and of 1024 (printed beside it).
 """
 
 from __future__ import annotations
@@ -30,12 +36,36 @@ from datasets import Dataset
 from transformers import PrinterCallback, Trainer, TrainingArguments
 
 from pharmakon.models.configs import build_tiny_model
+from pharmakon.models.device import use_bf16
 from pharmakon.models.tokenizer import train_tokenizer
 from pharmakon.stages.common import available_threads, silence_libraries
 from pharmakon.stages.pretrain import PretrainConfig, pack_documents, pretrain
 from pharmakon.world import World, WorldConfig
 
 TARGET = 1.3
+
+
+def matmul_peak(size: int, dtype: torch.dtype, seconds: float = 1.0) -> float:
+    """FLOP/s of repeated ``size x size`` matmuls in ``dtype`` on the CPU (best of a second's worth of runs)."""
+    a, b = torch.randn(size, size).to(dtype), torch.randn(size, size).to(dtype)
+    a @ b  # warm-up
+    best, spent = float("inf"), 0.0
+    while spent < seconds:
+        start = time.perf_counter()
+        for _ in range(4):
+            a @ b
+        elapsed = (time.perf_counter() - start) / 4
+        best, spent = min(best, elapsed), spent + 4 * elapsed
+    return 2 * size**3 / best
+
+
+def flops_per_token(model, max_length: int) -> float:
+    """Training FLOPs per token: 6 x non-embedding parameters + 12 x layers x heads x head size x block length."""
+    config = model.config
+    embedding = sum(p.numel() for name, p in model.named_parameters() if "embed_tokens" in name)
+    n = sum(p.numel() for p in model.parameters()) - embedding
+    head = config.hidden_size // config.num_attention_heads
+    return 6 * n + 12 * config.num_hidden_layers * config.num_attention_heads * head * max_length
 
 
 def run_ours(args, tokenizer, docs, steps: int) -> float:
@@ -81,8 +111,8 @@ def main() -> None:
     parser.add_argument("--vocab-size", type=int, default=2048)
     parser.add_argument("--threads", type=int, default=available_threads())
     parser.add_argument("--trainer-optim", default="adamw_torch_fused", help="Trainer optim (its default)")
-    parser.add_argument("--trainer-bf16", action=argparse.BooleanOptionalAction, default=True,
-                        help="Trainer bf16 (default; --no-trainer-bf16: fp32, for reference)")
+    parser.add_argument("--trainer-bf16", action=argparse.BooleanOptionalAction, default=None,
+                        help="Trainer bf16 autocast (default: the precision ours runs in, for equal precision)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     silence_libraries()
@@ -97,22 +127,35 @@ def main() -> None:
           f"threads {args.threads}, {args.steps} timed steps x {args.repeats} repeats "
           f"(warm-up {args.warmup})")
 
+    probe = build_tiny_model(args.model, tokenizer, args.seed)
+    ours_bf16 = use_bf16(True, probe)
+    if args.trainer_bf16 is None:
+        args.trainer_bf16 = ours_bf16
+    ours_name = f"ours (pretrain, {'bf16 autocast' if ours_bf16 else 'fp32: use_bf16 fell back'})"
+    theirs = f"Trainer ({'bf16 autocast' if args.trainer_bf16 else 'fp32'}, {args.trainer_optim})"
+    precision = {ours_name: ours_bf16, theirs: args.trainer_bf16}
     run_ours(args, tokenizer, docs, args.warmup)
     run_trainer(args, tokenizer, blocks, args.warmup)
-    theirs = f"Trainer ({'bf16' if args.trainer_bf16 else 'fp32'}, {args.trainer_optim})"
-    times: dict[str, list[float]] = {"ours (pretrain, bf16)": [], theirs: []}
+    times: dict[str, list[float]] = {ours_name: [], theirs: []}
     for _ in range(args.repeats):
-        times["ours (pretrain, bf16)"].append(run_ours(args, tokenizer, docs, args.steps))
+        times[ours_name].append(run_ours(args, tokenizer, docs, args.steps))
         times[theirs].append(run_trainer(args, tokenizer, blocks, args.steps))
 
+    width = probe.config.hidden_size
+    dtypes = (torch.bfloat16, torch.float32)
+    peak = {dtype: max(matmul_peak(width, dtype), matmul_peak(1024, dtype)) for dtype in dtypes}
+    print(f"matmul peak (best of {width}^2 and 1024^2): bf16 {peak[torch.bfloat16] / 1e9:.1f} GFLOP/s, "
+          f"fp32 {peak[torch.float32] / 1e9:.1f} GFLOP/s")
+    per_token = flops_per_token(probe, args.max_length)
     tokens = args.steps * args.batch_size * args.max_length
-    print(f"\n{'side':<40}{'runs (s)':>16}{'best (s)':>10}{'tokens/s':>11}")
+    print(f"\n{'side':<44}{'runs (s)':>14}{'best (s)':>10}{'tokens/s':>10}{'MFU':>8}")
     rate = {}
     for name, runs in times.items():
         rate[name] = tokens / min(runs)
-        print(f"{name:<40}{' '.join(f'{t:.2f}' for t in runs):>16}{min(runs):>10.2f}{rate[name]:>11.0f}")
-    print(f"ratio: {rate['ours (pretrain, bf16)'] / rate[theirs]:.2f}x (target >= {TARGET})")
-
+        mfu = rate[name] * per_token / peak[torch.bfloat16 if precision[name] else torch.float32]
+        print(f"{name:<44}{' '.join(f'{t:.2f}' for t in runs):>14}{min(runs):>10.2f}{rate[name]:>10.0f}{mfu:>8.1%}")
+    same = "equal precision" if ours_bf16 == args.trainer_bf16 else "UNEQUAL precision: not the like-for-like ratio"
+    print(f"ratio: {rate[ours_name] / rate[theirs]:.2f}x ({same}; target >= {TARGET})")
 
 if __name__ == "__main__":
     main()
