@@ -22,6 +22,13 @@ from pharmakon.world import FAMILIES
 ADAPTATIONS = ("plain", "icl", "cot", "rag", "agent")
 
 
+def _check_item_name(value: str, field: str) -> None:
+    """A name that a dotted path can address: no dot or ``|``, and not a bare number (a list index)."""
+    if value.isdigit() or "." in value or "|" in value or not value.strip():
+        raise ValueError(f"{NESTED}{field}: {value!r} cannot name an item in a dotted path; allowed: a name with a "
+                         "letter and no '.' or '|', e.g. sft-2")
+
+
 def _flat_config(owner: BaseModel, config_model: type[BaseModel], own_fields: list[str], skip=()) -> dict:
     """Validate ``owner``'s extra fields against ``config_model``; return them with every default filled in."""
     extra = dict(owner.model_extra or {})
@@ -141,6 +148,7 @@ class StageSpec(BaseModel):
         if self.kind not in STAGES:
             raise ValueError(f"{NESTED}kind: unknown stage {self.kind!r}; allowed: {', '.join(sorted(STAGES))}")
         self.name = self.name or self.kind
+        _check_item_name(self.name, "name")
         self.__pydantic_extra__ = _flat_config(self, STAGES[self.kind].config, list(StageSpec.model_fields))
         if self.poison is not None and self.kind not in ATTACKS[self.poison.attack].stages:
             allowed = ", ".join(ATTACKS[self.poison.attack].stages)
@@ -172,6 +180,8 @@ class ProbeSpec(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     name: str
+    id: str = Field(default="", description="what probes.<id>.… names; default: the probe's name (two probes of "
+                                            "one name need distinct ids)")
     after: list[str] | None = Field(default=None, description="stage names, or base for the starting model; default: "
                                                             "after every stage")
     adaptation: str | dict[str, Any] = Field(
@@ -182,6 +192,8 @@ class ProbeSpec(BaseModel):
     def _resolve(self) -> ProbeSpec:
         if self.name not in PROBES:
             raise ValueError(f"{NESTED}name: unknown probe {self.name!r}; allowed: {', '.join(sorted(PROBES))}")
+        self.id = self.id or self.name
+        _check_item_name(self.id, "id")
         from pharmakon.inference.adaptations import parse_adaptation
 
         try:
