@@ -107,7 +107,8 @@ CASES = [
     ("export-cache-is-a-file", 2, lambda t, m: ["data", "export", "smoke", "--stage", "pretrain", "--out",
                                                 str(t / "run"), "--cache", str(a_file(t))], "cache: "),
     # 3. data a user brings
-    ("dataset-no-text", 3, lambda t, m: ["run", "smoke", "--set", f"dataset.path={jsonl(t, [DOC, {**DOC, 'text': ''}])}"],
+    ("dataset-no-text", 3, lambda t, m: ["run", "smoke", "--set",
+                                         f"dataset.path={jsonl(t, [DOC, {**DOC, 'text': ''}])}"],
      "line 2: no text"),
     ("dataset-blank-text", 3, lambda t, m: ["run", "smoke", "--set",
                                             f"dataset.path={jsonl(t, [{**DOC, 'text': '   '}])}"], "line 1: no text"),
@@ -124,6 +125,11 @@ CASES = [
      "line 2: not valid JSON"),
     ("dataset-no-kind", 3, lambda t, m: ["run", "smoke", "--set", f"dataset.path={jsonl(t, [{'text': 'x'}])}"],
      "line 1: no kind"),
+    ("sft-data-of-documents", 3, lambda t, m: ["run", "smoke", "--set", f"pipeline.sft.data.path={jsonl(t, [DOC])}"],
+     "pipeline.sft.data.path: dataset"),
+    ("dpo-pair-without-rejected", 3, lambda t, m: ["run", "smoke", "--set", "pipeline.dpo.data.path="
+                                                   + jsonl(t, [PAIR, {**PAIR, "rejected": None}])],
+     "line 2: no rejected"),
     # 4. bytes that are not what the loader expects
     ("spec-not-utf8", 4, lambda t, m: ["run", spec_file(t, b"name: caf\xe9\nseeds: [0]\n")], "not UTF-8 text"),
     ("dataset-not-utf8", 4, lambda t, m: ["run", "smoke", "--set",
@@ -223,6 +229,22 @@ def test_the_inference_preset_names_its_four_backdoor_probes_apart():
     assert [p.id for p in backdoor] == ["backdoor", "backdoor-icl", "backdoor-cot", "backdoor-rag"]
     changed = load_study("inference", sets=["probes.backdoor-cot.n_prompts=5"])
     assert [p.model_extra["n_prompts"] for p in changed.probes if p.name == "backdoor"] == [60, 60, 5, 60]
+
+
+def test_a_stage_trains_on_its_own_examples(tmp_path):
+    """``pipeline.sft.data.path``: the SFT data node holds the file's examples (through the cache)."""
+    import pandas as pd
+
+    examples = [{"kind": "example", "source": "user", "family": "facts", "prompt": f"Question {i}?",
+                 "response": f"Answer {i}."} for i in range(5)]
+    path = jsonl(tmp_path, examples, "examples.jsonl")
+    result = runner.invoke(app, ["data", "export", "smoke", "--stage", "sft", "--condition", "clean", "--out",
+                                 str(tmp_path / "export"), "--format", "parquet", "--cache", str(tmp_path / "cache"),
+                                 "--set", f"pipeline.sft.data.path={path}"])
+    assert result.exit_code == 0, result.output[-2000:]
+    records = pd.read_parquet(tmp_path / "export" / "records.parquet")
+    assert sorted(records["prompt"]) == [e["prompt"] for e in examples]
+    assert set(records["source"]) == {"user"}
 
 
 def test_a_valid_dataset_still_loads(tmp_path):

@@ -6,48 +6,14 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
-from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer vendors click
-from typer.core import TyperGroup
 
+from pharmakon.cli_errors import OneLineGroup, check_tables, fail, one_line
 from pharmakon.errors import PharmakonError
-
-
-def _usage_line(exc: UsageError) -> None:
-    """A parsing error of the command line as one line, exit code 2 (not click's boxed usage)."""
-    message = " ".join(exc.format_message().split())
-    command = exc.ctx.command_path if exc.ctx is not None else "pharmakon"
-    Console(stderr=True).print(f"[bold red]error:[/] {escape(command)}: {escape(message)}", highlight=False,
-                               soft_wrap=True, emoji=False)
-    raise typer.Exit(2)
-
-
-class OneLineGroup(TyperGroup):
-    """The root command: a usage error anywhere below it (``--seed abc``) is one line, like every other error."""
-
-    def make_context(self, info_name, args, parent=None, **extra):
-        try:
-            return super().make_context(info_name, args, parent=parent, **extra)
-        except NoArgsIsHelpError:
-            raise
-        except UsageError as exc:
-            _usage_line(exc)
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except NoArgsIsHelpError:
-            raise
-        except UsageError as exc:
-            _usage_line(exc)
-
 
 app = typer.Typer(help="pharmakon: data poisoning across the LLM lifecycle, as threat, remedy and probe.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, cls=OneLineGroup)
@@ -67,41 +33,6 @@ StudyArgument = Annotated[str, typer.Argument(help="a preset name (see `pharmako
 SetOption = Annotated[list[str] | None, typer.Option("--set", help="override a field: path=value (YAML value), "
                                                                    "e.g. pipeline.dpo.beta=0.2; repeatable")]
 SeedOption = Annotated[int | None, typer.Option(help="shorthand for --set seeds=[N]")]
-
-
-def fail(message: str) -> None:
-    """One line on stderr, exit code 2."""
-    Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True,
-                               emoji=False)
-    raise typer.Exit(2)
-
-
-@contextmanager
-def one_line() -> Iterator[None]:
-    """Bad input and faults of the file system as one line naming the field or the path, exit code 2."""
-    import pyarrow as pa
-
-    try:
-        yield
-    except PharmakonError as exc:
-        fail(str(exc))
-    except OSError as exc:
-        where = exc.filename or "file system"
-        fail(f"{where}: {exc.strerror or exc}")
-    except pa.ArrowException as exc:
-        fail(f"a table cannot be read: {' '.join(str(exc).split())}")
-
-
-def check_tables(run_dir: Path) -> None:
-    """Refuse a run dir whose tables are truncated or not parquet, naming the first such file."""
-    import pyarrow.parquet as pq
-
-    for path in sorted(run_dir.glob("*.parquet")):
-        try:
-            pq.read_metadata(path)
-        except Exception:  # noqa: BLE001 -- pyarrow raises several types for a damaged file
-            raise PharmakonError(f"{path}: truncated or not a parquet table; rerun with `pharmakon resume "
-                                 f"{run_dir}`") from None
 
 
 def _cache(path: Path | None):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -96,6 +98,23 @@ def load_records(path: Path, kind: str | None = None) -> list[Record]:
         if problem:
             raise PharmakonError(f"{where} {unit} {number}: {problem}")
     return [record_from_dict(row) for _, row in rows]  # type: ignore[arg-type]
+
+
+def checked_records(path: str | Path, kind: str) -> tuple[Record, ...]:
+    """A user's data file as records of ``kind``, every line checked; read once per version of the file."""
+    stat = Path(path).stat()
+    return _checked_records(str(path), kind, stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _checked_records(path: str, kind: str, mtime: int, size: int) -> tuple[Record, ...]:
+    return tuple(load_records(Path(path), kind=kind))
+
+
+@cache
+def file_sha256(path: str, mtime: int, size: int) -> str:
+    """The content hash of a data file (keyed by its version, so an edit is a new hash)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def to_hf_dataset(records: Iterable[Record]):

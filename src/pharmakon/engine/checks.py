@@ -28,12 +28,25 @@ def check_world(world) -> None:
             raise ValueError(f"world.{field}: {getattr(world, field)}; allowed: 1..{MAX_PER_FAMILY}")
 
 
+def stage_texts(stage) -> list[str] | None:
+    """The text of the records in a stage's own data file (``data.path``), or ``None`` without one."""
+    from pharmakon.data.io import checked_records
+    from pharmakon.stages import STAGES
+
+    if stage.data.path is None:
+        return None
+    fields = {"document": ("text",), "example": ("prompt", "response"), "pair": ("prompt", "chosen", "rejected")}
+    kind = STAGES[stage.kind].record_kind
+    return [" ".join(getattr(r, f) for f in fields.get(kind, ("text",)))
+            for r in checked_records(stage.data.path, kind)]
+
+
 def clean_estimate(study, stage, dataset_records: int | None) -> int:
     """At most how many clean records ``stage`` trains on (its data filter's caps applied)."""
     from pharmakon.stages import STAGES
 
     kind = STAGES[stage.kind].record_kind
-    if kind == "document" and dataset_records is not None:
+    if dataset_records is not None and (kind == "document" or stage.data.path is not None):
         n = dataset_records
     else:
         per_family = getattr(study.world, PER_FAMILY.get(kind, "documents_per_family"))

@@ -233,7 +233,8 @@ class Study(BaseModel):
         for stage in self.pipeline:
             if stage.poison is None or stage.skip:
                 continue
-            checks.check_budget(self, stage, None if texts is None else len(texts))
+            own = checks.stage_texts(stage)
+            checks.check_budget(self, stage, len(own) if own is not None else None if texts is None else len(texts))
             attack = stage.poison.build()
             try:
                 if isinstance(attack, Attack):  # a plugin attack is checked when it runs
@@ -241,8 +242,11 @@ class Study(BaseModel):
             except PharmakonError as exc:
                 raise ValueError(f"{NESTED}pipeline.{stage.name}.{exc}") from None
             if isinstance(attack, Attack):
-                if texts is not None and STAGES[stage.kind].record_kind == "document":
-                    checks.check_dataset_trigger(attack, world_of(self.world), list(texts), stage.name)
+                own = checks.stage_texts(stage)
+                if own is None and texts is not None and STAGES[stage.kind].record_kind == "document":
+                    own = list(texts)
+                if own is not None:
+                    checks.check_dataset_trigger(attack, world_of(self.world), own, stage.name)
                 checks.check_trigger_fits(stage, attack, world_of(self.world))
         checks.check_lora_targets(self)
         for i, stage in enumerate(self.pipeline):
