@@ -38,10 +38,12 @@ def results(run_dir: Path) -> pd.DataFrame:
 
 
 def assert_one_line(result, *words: str) -> None:
+    """Exit 2, no traceback, and one error line, the last on stderr (progress lines of a run may come before)."""
     lines = [line for line in result.stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error:")]
     assert result.exit_code == 2, result.output[-2000:]
-    assert len(lines) == 1 and "Traceback" not in result.output, result.output[-2000:]
-    assert all(word in lines[0] for word in words), lines[0]
+    assert len(errors) == 1 and errors[0] == lines[-1] and "Traceback" not in result.output, result.output[-2000:]
+    assert all(word in errors[0] for word in words), errors[0]
 
 
 def assert_nothing_half_written(run_dir: Path, cache: Path) -> None:
