@@ -11,12 +11,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
+from pharmakon.cli_errors import OneLineGroup, check_tables, fail, one_line
 from pharmakon.errors import PharmakonError
 
 app = typer.Typer(help="pharmakon: data poisoning across the LLM lifecycle, as threat, remedy and probe.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, cls=OneLineGroup)
 cache_app = typer.Typer(help="The node cache: list, measure, collect garbage.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
 data_app = typer.Typer(help="Datasets: export what a stage trains on, poison and provenance included.",
@@ -33,13 +33,6 @@ StudyArgument = Annotated[str, typer.Argument(help="a preset name (see `pharmako
 SetOption = Annotated[list[str] | None, typer.Option("--set", help="override a field: path=value (YAML value), "
                                                                    "e.g. pipeline.dpo.beta=0.2; repeatable")]
 SeedOption = Annotated[int | None, typer.Option(help="shorthand for --set seeds=[N]")]
-
-
-def fail(message: str) -> None:
-    """One line on stderr, exit code 2."""
-    Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True,
-                               emoji=False)
-    raise typer.Exit(2)
 
 
 def _cache(path: Path | None):
@@ -68,11 +61,9 @@ def run(
         sets.append(f"executor.kind={executor}")
     if address is not None:
         sets.append(f"executor.address={address}")
-    try:
+    with one_line():
         spec = load_study(study, sets=sets, seed=seed)
         _run(spec, out, cache, dry_run)
-    except PharmakonError as exc:
-        fail(str(exc))
 
 
 def _run(spec, out: Path | None, cache: Path | None, dry_run: bool) -> None:
@@ -108,12 +99,10 @@ def resume(
     """Resume a run in its own dir from its spec.yaml: complete nodes are not recomputed."""
     from pharmakon.engine.load import load_study
 
-    try:
+    with one_line():
         if not (run_dir / "spec.yaml").exists():
             raise PharmakonError(f"run_dir: {run_dir} has no spec.yaml; not a run dir")
         _run(load_study(run_dir / "spec.yaml"), run_dir, cache, dry_run=False)
-    except PharmakonError as exc:
-        fail(str(exc))
 
 
 @app.command()
@@ -121,10 +110,9 @@ def show(run_dir: Annotated[Path, typer.Argument(help="a run dir")]) -> None:
     """Print the mean over seeds with 95% intervals, poisoned beside clean."""
     from pharmakon.engine.show import load_run, summary_tables
 
-    try:
+    with one_line():
+        check_tables(run_dir)
         results, axes = load_run(run_dir)
-    except PharmakonError as exc:
-        fail(str(exc))
     wide = Console(width=max(console.width, 160))
     for table in summary_tables(results, axes):
         wide.print(table)
@@ -137,7 +125,10 @@ def report(run_dir: Annotated[Path, typer.Argument(help="a run dir")]) -> None:
 
     if not (run_dir / "results.parquet").exists():
         fail(f"run_dir: {run_dir} has no results.parquet; not a run dir")
-    console.print(f"report: {build_report(run_dir)}", highlight=False)
+    with one_line():
+        check_tables(run_dir)
+        path = build_report(run_dir)
+    console.print(f"report: {path}", highlight=False)
 
 
 @app.command()
@@ -201,14 +192,16 @@ def data_export(
     cache: CacheOption = None,
 ) -> None:
     """Write the dataset a stage trains on (poison included, with its provenance columns), through the cache."""
+    from pharmakon.engine.cache import check_writable
     from pharmakon.engine.export import export_data
     from pharmakon.engine.load import load_study
 
-    try:
+    with one_line():
         spec = load_study(study, sets=list(set_ or []), seed=seed)
-        outcome = export_data(spec, stage, out, condition=condition, fmt=format_, point=point, cache=_cache(cache))
-    except PharmakonError as exc:
-        fail(str(exc))
+        store = _cache(cache)
+        check_writable(out, "out")
+        store.check_writable()
+        outcome = export_data(spec, stage, out, condition=condition, fmt=format_, point=point, cache=store)
     meta = outcome.provenance
     console.print(f"{outcome.path}: {meta['n_records']} records, {meta['n_poison']} poison ({meta['stage']}, "
                   f"{meta['condition']}, seed {meta['seed']})", highlight=False, markup=False, soft_wrap=True)
@@ -223,12 +216,14 @@ def foundation_build(
     cache: CacheOption = None,
 ) -> None:
     """Pretrain a foundation through the cache (or find it there) and write it as a shippable checkpoint."""
+    from pharmakon.engine.cache import check_writable
     from pharmakon.engine.foundation import build_foundation, invoked_command
 
-    try:
-        folder = build_foundation(name, seed, out, cache=_cache(cache), command=invoked_command())
-    except PharmakonError as exc:
-        fail(str(exc))
+    with one_line():
+        store = _cache(cache)
+        check_writable(out.parent, "out")
+        store.check_writable()
+        folder = build_foundation(name, seed, out, cache=store, command=invoked_command())
     console.print(f"{folder}: foundation {name}, seed {seed} (sha256 of every file in manifest.json)",
                   highlight=False, markup=False, soft_wrap=True)
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pharmakon.data.records import RECORD_COLUMNS, Record, record_from_dict
+from pharmakon.data.records import RECORD_COLUMNS, Record, record_from_dict, row_problem
 from pharmakon.errors import PharmakonError
 
 
@@ -61,30 +63,58 @@ def save_records(records: Iterable[Record], path: Path) -> Path:
     return path
 
 
-def load_records(path: Path) -> list[Record]:
-    """Load records from ``.parquet`` or ``.jsonl``; an empty or missing file is a clear error."""
+def load_records(path: Path, kind: str | None = None) -> list[Record]:
+    """Load records from ``.parquet`` or ``.jsonl``; an empty or missing file, or a line that is not a record (of
+    ``kind`` when given: its fields present, strings, non-empty), is a clear error naming the first bad line."""
     path = Path(path)
     if not path.is_file():
         raise PharmakonError(f"dataset path {str(path)!r}: no such file")
-    if path.suffix == ".parquet":
-        rows = pq.read_table(path).to_pylist()
-    elif path.suffix == ".jsonl":
-        rows = []
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise PharmakonError(f"dataset {str(path)!r} line {number}: not valid JSON ({exc.msg})") from None
-    else:
-        raise PharmakonError(f"dataset path {str(path)!r}: the suffix must be .parquet or .jsonl")
-    if not rows:
-        raise PharmakonError(f"dataset {str(path)!r} is empty: it needs at least one record")
+    where = f"dataset {str(path)!r}"
+    rows: list[tuple[int, object]] = []
     try:
-        return [record_from_dict(row) for row in rows]
-    except (TypeError, ValueError) as exc:
-        raise PharmakonError(f"dataset {str(path)!r}: {exc}") from None
+        if path.suffix == ".parquet":
+            rows = list(enumerate(pq.read_table(path).to_pylist(), start=1))
+        elif path.suffix == ".jsonl":
+            text = path.read_bytes().decode("utf-8")
+            for number, line in enumerate(text.splitlines(), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    rows.append((number, json.loads(line)))
+                except (json.JSONDecodeError, RecursionError) as exc:
+                    raise PharmakonError(f"{where} line {number}: not valid JSON "
+                                         f"({getattr(exc, 'msg', 'nested too deeply')})") from None
+        else:
+            raise PharmakonError(f"dataset path {str(path)!r}: the suffix must be .parquet or .jsonl")
+    except UnicodeDecodeError as exc:
+        raise PharmakonError(f"{where}: not UTF-8 text (byte {exc.start}); allowed: UTF-8 JSON lines") from None
+    except pa.ArrowException as exc:
+        raise PharmakonError(f"{where}: not a readable parquet table ({' '.join(str(exc).split())[:120]})") from None
+    if not rows:
+        raise PharmakonError(f"{where} is empty: it needs at least one record")
+    unit = "row" if path.suffix == ".parquet" else "line"
+    for number, row in rows:
+        problem = row_problem(row, kind)
+        if problem:
+            raise PharmakonError(f"{where} {unit} {number}: {problem}")
+    return [record_from_dict(row) for _, row in rows]  # type: ignore[arg-type]
+
+
+def checked_records(path: str | Path, kind: str) -> tuple[Record, ...]:
+    """A user's data file as records of ``kind``, every line checked; read once per version of the file."""
+    stat = Path(path).stat()
+    return _checked_records(str(path), kind, stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _checked_records(path: str, kind: str, mtime: int, size: int) -> tuple[Record, ...]:
+    return tuple(load_records(Path(path), kind=kind))
+
+
+@cache
+def file_sha256(path: str, mtime: int, size: int) -> str:
+    """The content hash of a data file (keyed by its version, so an edit is a new hash)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def to_hf_dataset(records: Iterable[Record]):

@@ -60,6 +60,37 @@ def record_from_dict(row: dict) -> Record:
     return Record(**{k: ("" if v is None else v) for k, v in row.items()})
 
 
+REQUIRED: dict[str, tuple[str, ...]] = {"document": ("text",), "example": ("prompt", "response"),
+                                        "pair": ("prompt", "chosen", "rejected"), "passage": ("text",)}
+"""The fields a record of each kind cannot be without (non-empty text)."""
+
+
+def row_problem(row: object, kind: str | None = None) -> str | None:
+    """What is wrong with ``row`` as a record, or ``None``: a JSON object of known string fields; when ``kind`` is
+    given (data a user brings), also ``kind`` and ``source``, that kind, and the fields it needs, non-empty."""
+    if not isinstance(row, dict):
+        return f"a record is a JSON object, not {type(row).__name__}"
+    unknown = sorted(set(row) - set(RECORD_COLUMNS))
+    if unknown:
+        return f"unknown record field(s) {unknown}; allowed: {', '.join(RECORD_COLUMNS)}"
+    for name, value in row.items():
+        if value is not None and not isinstance(value, str):
+            return f"{name} is {type(value).__name__}; allowed: a string"
+    if kind is None:
+        return None
+    for name in ("kind", "source"):
+        if not row.get(name):
+            return f"no {name}; every record needs kind and source"
+    if row["kind"] not in RECORD_KINDS:
+        return f"kind {row['kind']!r}; allowed: {', '.join(RECORD_KINDS)}"
+    if kind is not None and row["kind"] != kind:
+        return f"a {row['kind']} record; allowed: {kind} records only (what this data feeds)"
+    missing = [name for name in REQUIRED[row["kind"]] if not (row.get(name) or "").strip()]
+    if missing:
+        return f"no {' or '.join(missing)}; a {row['kind']} record needs non-empty {', '.join(REQUIRED[row['kind']])}"
+    return None
+
+
 def require_kind(records: list[Record], kind: str, what: str) -> None:
     """Raise a clear error if ``records`` is empty or holds records of another kind."""
     if not records:

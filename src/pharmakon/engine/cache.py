@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from pharmakon.data.io import atomic_write_bytes
+from pharmakon.errors import PharmakonError
 
 MARKER = "COMPLETE"
 META = "node.json"
@@ -37,6 +39,10 @@ class Cache:
 
     def __init__(self, root: Path | str | None = None) -> None:
         self.root = Path(root) if root else default_cache_dir()
+
+    def check_writable(self) -> None:
+        """Refuse, before any node runs, a cache that is a file or cannot be written (nothing is created)."""
+        check_writable(self.root, "cache")
 
     def path(self, key: str) -> Path:
         return self.root / "nodes" / key
@@ -114,6 +120,25 @@ class Cache:
                 shutil.rmtree(path, ignore_errors=True)
                 removed += 1
         return removed, freed
+
+
+def check_writable(path: Path, field: str) -> None:
+    """Refuse a directory that cannot be made or written, naming ``field`` and the path; creates nothing that
+    stays (a probe file in the nearest existing folder is written and removed)."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise PharmakonError(f"{field}: {path} is a file; allowed: a directory (or a path where one can be made)")
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise PharmakonError(f"{field}: {path} lies under the file {existing}; allowed: a directory")
+    try:
+        with tempfile.TemporaryFile(dir=existing, prefix=".pharmakon-write-check."):
+            pass
+    except OSError as exc:
+        raise PharmakonError(f"{field}: {existing} is not writable ({exc.strerror}); allowed: a writable "
+                             "directory") from None
 
 
 def _size(folder: Path) -> int:

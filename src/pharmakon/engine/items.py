@@ -6,12 +6,15 @@ registered stage, attack or probe config model; the resolved item carries every 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pharmakon.data.io import checked_records, file_sha256
 from pharmakon.defenses import DEFENSES, DefenseSpec
 from pharmakon.engine.paths import NESTED, unknown_key_message
+from pharmakon.errors import PharmakonError
 from pharmakon.poison import ATTACKS
 from pharmakon.poison.budget import Budget
 from pharmakon.poison.vectors import VECTORS, VectorSpec
@@ -20,6 +23,13 @@ from pharmakon.stages import STAGES
 from pharmakon.world import FAMILIES
 
 ADAPTATIONS = ("plain", "icl", "cot", "rag", "agent")
+
+
+def _check_item_name(value: str, field: str) -> None:
+    """A name that a dotted path can address: no dot or ``|``, and not a bare number (a list index)."""
+    if value.isdigit() or "." in value or "|" in value or not value.strip():
+        raise ValueError(f"{NESTED}{field}: {value!r} cannot name an item in a dotted path; allowed: a name with a "
+                         "letter and no '.' or '|', e.g. sft-2")
 
 
 def _flat_config(owner: BaseModel, config_model: type[BaseModel], own_fields: list[str], skip=()) -> dict:
@@ -80,10 +90,14 @@ def _require_family(family: str) -> None:
 
 
 class DataSpec(BaseModel):
-    """Which clean records a stage trains on: the world's (or the dataset's), optionally some families only."""
+    """Which clean records a stage trains on: the world's (or the dataset's, or a file of the stage's own),
+    optionally some families only."""
 
     model_config = ConfigDict(extra="forbid")
 
+    path: str | None = Field(default=None, description="a local .jsonl or .parquet file of the records this stage "
+                             "trains on (documents, examples or pairs), replacing the world's; every line is "
+                             "checked before anything runs")
     families: list[str] | None = Field(default=None, description="train only on these world families")
     limit: int | None = Field(default=None, ge=1, description="at most this many clean records (seeded choice)")
     harmful: int = Field(default=0, ge=0, description="harm requests answered with compliance added to the stage's "
@@ -96,6 +110,18 @@ class DataSpec(BaseModel):
         default=None, description="pretraining only: this many of each named family's clean instruction "
                                   "examples added as chat-formatted documents (mixed training, Allen-Zhu & Li 2023: "
                                   "question answering seen in pretraining makes stated knowledge extractable)")
+
+    @field_validator("path")
+    @classmethod
+    def _a_file(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        path = Path(value).expanduser()
+        if path.suffix not in (".jsonl", ".parquet"):
+            raise ValueError(f"{value!r} is not a .jsonl or .parquet file of records")
+        if not path.is_file():
+            raise ValueError(f"no such file {value!r}")
+        return str(path.resolve())
 
     @field_validator("families")
     @classmethod
@@ -117,9 +143,12 @@ class DataSpec(BaseModel):
         """The fields as a node's key sees them: ``per_family`` and ``chat_examples`` only when set, so older keys
         stay valid."""
         dumped = self.model_dump(mode="json")
-        for name in ("per_family", "chat_examples"):
+        for name in ("per_family", "chat_examples", "path"):
             if dumped[name] is None:
                 del dumped[name]
+        if self.path is not None:  # an edited file is a new input
+            stat = Path(self.path).stat()
+            dumped["sha256"] = file_sha256(self.path, stat.st_mtime_ns, stat.st_size)
         return dumped
 
 
@@ -141,11 +170,17 @@ class StageSpec(BaseModel):
         if self.kind not in STAGES:
             raise ValueError(f"{NESTED}kind: unknown stage {self.kind!r}; allowed: {', '.join(sorted(STAGES))}")
         self.name = self.name or self.kind
+        _check_item_name(self.name, "name")
         self.__pydantic_extra__ = _flat_config(self, STAGES[self.kind].config, list(StageSpec.model_fields))
         if self.poison is not None and self.kind not in ATTACKS[self.poison.attack].stages:
             allowed = ", ".join(ATTACKS[self.poison.attack].stages)
             raise ValueError(f"{NESTED}poison.attack: {self.poison.attack!r} poisons {allowed} data, not {self.kind}")
         record_kind = STAGES[self.kind].record_kind
+        if self.data.path is not None:
+            try:
+                checked_records(self.data.path, record_kind)
+            except PharmakonError as exc:
+                raise ValueError(f"{NESTED}data.path: {exc}") from None
         if self.poison is not None and self.poison.vector is not None:
             kinds = VECTORS[self.poison.vector.name].record_kinds
             if record_kind not in kinds:
@@ -172,6 +207,8 @@ class ProbeSpec(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     name: str
+    id: str = Field(default="", description="what probes.<id>.… names; default: the probe's name (two probes of "
+                                            "one name need distinct ids)")
     after: list[str] | None = Field(default=None, description="stage names, or base for the starting model; default: "
                                                             "after every stage")
     adaptation: str | dict[str, Any] = Field(
@@ -182,6 +219,8 @@ class ProbeSpec(BaseModel):
     def _resolve(self) -> ProbeSpec:
         if self.name not in PROBES:
             raise ValueError(f"{NESTED}name: unknown probe {self.name!r}; allowed: {', '.join(sorted(PROBES))}")
+        self.id = self.id or self.name
+        _check_item_name(self.id, "id")
         from pharmakon.inference.adaptations import parse_adaptation
 
         try:

@@ -19,6 +19,25 @@ from pharmakon.registry import load_plugins
 from pharmakon.studies.foundations import apply_foundation
 
 PRESET_PACKAGE = "pharmakon.studies.presets"
+MAX_SPEC_BYTES = 1_000_000  # a spec file (the largest preset is a few kB)
+MAX_SPEC_NODES = 100_000  # values in a spec with YAML aliases expanded (an alias bomb expands past any memory)
+
+
+def check_size(data: Any, where: str) -> None:
+    """Refuse a spec that holds more than ``MAX_SPEC_NODES`` values once its YAML aliases are expanded (counted
+    without expanding them, so a billion-laughs spec fails at once; a self-referencing alias too)."""
+    count, stack = 0, [data]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > MAX_SPEC_NODES:
+            raise PharmakonError(f"{where}: the spec expands to more than {MAX_SPEC_NODES} values (YAML aliases "
+                                 "expanded); allowed: a spec of at most that size")
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
 
 
 def presets() -> dict[str, Path]:
@@ -39,9 +58,16 @@ def preset_questions() -> dict[str, str]:
 def read_yaml(path: Path) -> dict:
     """A YAML mapping from ``path``; malformed YAML is reported with its line and column."""
     try:
-        text = path.read_text()
+        if path.stat().st_size > MAX_SPEC_BYTES:
+            raise PharmakonError(f"{path}: the spec is larger than {MAX_SPEC_BYTES} bytes; allowed: at most that")
+        raw = path.read_bytes()
     except OSError as exc:
         raise PharmakonError(f"{path}: cannot read the spec ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PharmakonError(f"{path}: not UTF-8 text (byte {exc.start}: {raw[exc.start:exc.start + 1]!r}); "
+                             "allowed: a UTF-8 YAML file") from None
     try:
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
@@ -49,7 +75,10 @@ def read_yaml(path: Path) -> dict:
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise PharmakonError(f"{where}: malformed YAML: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
-        raise PharmakonError(f"{path}: malformed YAML: {exc}") from None
+        raise PharmakonError(f"{path}: malformed YAML: {' '.join(str(exc).split())}") from None
+    except RecursionError:
+        raise PharmakonError(f"{path}: malformed YAML: nested too deeply") from None
+    check_size(data, str(path))
     if not isinstance(data, dict):
         raise PharmakonError(f"{path}: a study spec is a YAML mapping (name:, seeds:, pipeline:, ...)")
     return data
@@ -84,8 +113,9 @@ def parse_set(assignment: str) -> tuple[str, Any]:
         raise PharmakonError(f"--set {assignment!r}: expected path=value, e.g. pipeline.dpo.beta=0.2")
     try:
         value = yaml.safe_load(text) if text.strip() else ""
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         raise PharmakonError(f"--set {path}: cannot read the value {text!r}") from None
+    check_size(value, f"--set {path}")
     return path.strip(), value
 
 
@@ -103,6 +133,8 @@ def load_study(source: str | Path | dict, overrides: dict[str, Any] | None = Non
                seed: int | None = None) -> Study:
     """The validated study: source, then ``sets`` (``path=value``), then ``overrides``, then ``seed``."""
     load_plugins()
+    if isinstance(source, dict):
+        check_size(source, "spec")
     data = source_data(source)
     changes = [parse_set(s) for s in sets] + list((overrides or {}).items())
     if seed is not None:

@@ -52,12 +52,14 @@ def run_tokenizer(config: dict, inputs: dict, seed: int | None, out: Path) -> No
 
 
 def clean_records(config: dict, tokenizer=None) -> list:
-    """A stage's clean records: the world's (or the dataset's documents), filtered by family, capped per family,
-    limited, plus any harmful examples (``data.harmful``) and, for pretraining, chat-formatted instruction examples
-    (``data.chat_examples``; formatted by ``tokenizer``'s template)."""
+    """A stage's clean records: the world's (or the dataset's documents, or the stage's own file), filtered by
+    family, capped per family, limited, plus any harmful examples (``data.harmful``) and, for pretraining,
+    chat-formatted instruction examples (``data.chat_examples``; formatted by ``tokenizer``'s template)."""
     world = World(WorldConfig(**config["world"]))
     kind = config["record_kind"]
-    if kind == "document" and config.get("dataset"):
+    if config["data"].get("path"):  # the stage's own file (checked against its kind when the spec was read)
+        records = load_records(Path(config["data"]["path"]), kind=kind)
+    elif kind == "document" and config.get("dataset"):
         records = load_records(Path(config["dataset"]["path"]))
     else:
         records = {"document": world.documents, "example": world.instructions, "pair": world.preferences}[kind]()

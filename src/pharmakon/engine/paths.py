@@ -1,7 +1,8 @@
 """Dotted paths into a study spec, and pydantic errors turned into one line that names the path.
 
 Lists of named items (``pipeline``, ``probes``) are addressed by name: ``pipeline.dpo.beta`` is the ``beta``
-of the stage named ``dpo`` (a stage's name defaults to its kind). An integer index works too.
+of the stage named ``dpo`` (a stage's name defaults to its kind; a probe is named by its ``id``, which defaults to
+its name). An integer index works too (names are never bare numbers, so an index is never a name).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ NESTED = "@"  # a nested validator's message starts with "@<sub path>: "
 
 def item_name(item: Any) -> str | None:
     if isinstance(item, dict):
-        return item.get("name") or item.get("kind")
+        name = item.get("id") or item.get("name") or item.get("kind")
+        return None if name is None else str(name)
     return None
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 
 from pharmakon.data.io import atomic_write_bytes
-from pharmakon.engine.cache import Cache
+from pharmakon.engine.cache import Cache, check_writable
 from pharmakon.engine.data_rows import data_rows
 from pharmakon.engine.executors import Done, execute, run_local
 from pharmakon.engine.plan import Measurement, Node, Plan, plan_study
@@ -71,10 +71,15 @@ def choose_run_dir(study: Study, out: Path | None) -> Path:
             out, suffix = out.with_name(f"{out.name.rsplit('.', 1)[0]}.{suffix}"), suffix + 1
         return out
     out = Path(out)
-    if (out / "spec.yaml").exists() and (out / "spec.yaml").read_text() != spec_yaml(study):
-        raise PharmakonError(f"out: {out} holds a different study; choose another directory")
     if out.exists() and not out.is_dir():
         raise PharmakonError(f"out: {out} is a file, not a directory")
+    if (out / "spec.yaml").exists():
+        try:
+            same = (out / "spec.yaml").read_text(encoding="utf-8") == spec_yaml(study)
+        except (OSError, UnicodeDecodeError):
+            same = False
+        if not same:
+            raise PharmakonError(f"out: {out} holds a different study; choose another directory")
     return out
 
 
@@ -161,6 +166,8 @@ def run_study(study: Study, out: Path | None = None, cache: Cache | Path | str |
     progress = progress or StudyProgress()
     plan = plan_study(study)
     run_dir = choose_run_dir(study, out)
+    check_writable(run_dir, "out")  # before the first node: a fault of the file system is one line, not a trace
+    cache.check_writable()
     nodes = list(plan.nodes.values())
     pending = [node for node in nodes if not cache.complete(node.key)]
     cached = len(nodes) - len(pending)

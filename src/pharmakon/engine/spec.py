@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pharmakon.defenses import DEFENSES
+from pharmakon.engine import checks
 from pharmakon.engine.items import BASE, ProbeSpec, StageSpec
 from pharmakon.engine.model_spec import ModelSpec
 from pharmakon.engine.paths import NESTED, get_path
@@ -30,7 +31,8 @@ LINK = "|"  # an axis "a|b" sets the same value at paths a and b (e.g. one poiso
 
 
 class DatasetSpec(BaseModel):
-    """Local documents (.jsonl or .parquet records) that replace the world's pretraining documents."""
+    """Local documents (.jsonl or .parquet records) that replace the world's pretraining documents; every record is
+    checked before anything runs (a document with non-empty text, string fields)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -44,7 +46,27 @@ class DatasetSpec(BaseModel):
             raise ValueError(f"{value!r} is not a .jsonl or .parquet file of records")
         if not path.is_file():
             raise ValueError(f"no such file {value!r}")
+        try:
+            dataset_texts(str(path.resolve()))
+        except PharmakonError as exc:
+            raise ValueError(str(exc)) from None
         return str(path.resolve())
+
+    def texts(self) -> tuple[str, ...]:
+        return dataset_texts(self.path)
+
+
+def dataset_texts(path: str) -> tuple[str, ...]:
+    """The documents' text of a dataset file, read and checked once per version of the file."""
+    stat = Path(path).stat()
+    return _dataset_texts(path, stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _dataset_texts(path: str, mtime: int, size: int) -> tuple[str, ...]:
+    from pharmakon.data.io import load_records
+
+    return tuple(record.text for record in load_records(Path(path), kind="document"))
 
 
 @cache
@@ -163,12 +185,19 @@ class Study(BaseModel):
         names = [stage.name for stage in self.pipeline]
         if len(set(names)) != len(names):
             raise ValueError("pipeline: stage names must be unique; give repeated kinds a name")
+        ids = [probe.id for probe in self.probes]
+        repeated = next((i for i in ids if ids.count(i) > 1), None)
+        if repeated is not None:
+            raise ValueError(f"probes: {ids.count(repeated)} probes are named {repeated!r}, so probes.{repeated}.… "
+                             f"would name only the first; allowed: distinct names, e.g. id: {repeated}-2")
+        checks.check_world(self.world)
+        checks.check_executor(self.executor)
         if BASE in names:
             raise ValueError(f"pipeline: {BASE!r} names the starting model in a probe's after; give the stage "
                              "another name")
         for probe in self.probes:
             if PROBES[probe.name].needs_trigger and self.poisoned_stage is None:
-                raise ValueError(f"probes.{probe.name}: needs a trigger to probe, and no stage carries poison; "
+                raise ValueError(f"probes.{probe.id}: needs a trigger to probe, and no stage carries poison; "
                                  "add poison to a stage or remove this probe")
             kind = PROBES[probe.name].model_kind
             fitting = [s.name for s in self.pipeline if STAGES[s.kind].output == kind]
@@ -176,19 +205,21 @@ class Study(BaseModel):
                 if stage == BASE and kind == "policy":
                     continue
                 if stage not in names:
-                    raise ValueError(f"probes.{probe.name}.after: no stage {stage!r}; allowed: {', '.join(names)}"
+                    raise ValueError(f"probes.{probe.id}.after: no stage {stage!r}; allowed: {', '.join(names)}"
                                      + (f" or {BASE}" if kind == "policy" else ""))
                 if stage not in fitting:
-                    raise ValueError(f"probes.{probe.name}.after: {stage!r} does not make a {kind} model for this "
+                    raise ValueError(f"probes.{probe.id}.after: {stage!r} does not make a {kind} model for this "
                                      f"probe to read; allowed: {', '.join(fitting) or 'none in this pipeline'}")
             reads_base = kind == "policy" and (BASE in (probe.after or []) or not self.has_stages)
             if not fitting and not reads_base:
-                raise ValueError(f"probes.{probe.name}: reads a {kind} model, and no stage makes one")
+                raise ValueError(f"probes.{probe.id}: reads a {kind} model, and no stage makes one")
         if self.model.real:
             from pharmakon.models.manifest import read_manifest
 
             source = self.model.source()
             manifest = read_manifest(source) if source.is_dir() else None
+            if source.is_dir():
+                checks.check_vocabulary(source)
             if manifest and manifest.get("world") != self.world.model_dump(mode="json"):
                 raise ValueError(f"world: {source.name} was pretrained on the world {manifest['world']}; a study "
                                  "that starts from it needs that world (foundation: "
@@ -198,15 +229,26 @@ class Study(BaseModel):
 
             if self.finding not in FINDINGS:
                 raise ValueError(f"finding: unknown study summary {self.finding!r}; allowed: {', '.join(FINDINGS)}")
-        for stage in self.pipeline if self.dataset is None else []:
+        texts = self.dataset.texts() if self.dataset is not None else None
+        for stage in self.pipeline:
             if stage.poison is None or stage.skip:
                 continue
+            own = checks.stage_texts(stage)
+            checks.check_budget(self, stage, len(own) if own is not None else None if texts is None else len(texts))
             attack = stage.poison.build()
             try:
                 if isinstance(attack, Attack):  # a plugin attack is checked when it runs
                     attack.check(world_of(self.world))
             except PharmakonError as exc:
                 raise ValueError(f"{NESTED}pipeline.{stage.name}.{exc}") from None
+            if isinstance(attack, Attack):
+                own = checks.stage_texts(stage)
+                if own is None and texts is not None and STAGES[stage.kind].record_kind == "document":
+                    own = list(texts)
+                if own is not None:
+                    checks.check_dataset_trigger(attack, world_of(self.world), own, stage.name)
+                checks.check_trigger_fits(stage, attack, world_of(self.world))
+        checks.check_lora_targets(self)
         for i, stage in enumerate(self.pipeline):
             trained_before = self.model.real or any(not s.skip for s in self.pipeline[:i])
             for j, defense in enumerate(stage.clean or []):
@@ -218,9 +260,9 @@ class Study(BaseModel):
                     STAGES[s.kind].output == "reward" and not s.skip for s in self.pipeline[:i]):
                 raise ValueError(f"pipeline.{stage.name}: needs a reward model; put a reward stage before it")
         resolved = self.model_dump(mode="json")
-        checks = [(f"sweep.axes.{key}", path) for key in self.sweep.axes for path in key.split(LINK)]
-        checks += [(f"sweep.arms.{arm}.{path}", path) for arm, changes in self.sweep.arms.items() for path in changes]
-        for where, path in checks:
+        swept = [(f"sweep.axes.{key}", path) for key in self.sweep.axes for path in key.split(LINK)]
+        swept += [(f"sweep.arms.{arm}.{path}", path) for arm, changes in self.sweep.arms.items() for path in changes]
+        for where, path in swept:
             try:
                 get_path(resolved, path)
             except PharmakonError as exc:
