@@ -17,6 +17,7 @@ from pharmakon.probes.configs import (
     CompetenceProbeConfig,
     ExposureProbeConfig,
     RewardProbeConfig,
+    RoutingProbeConfig,
     SafetyProbeConfig,
     UtilityProbeConfig,
     WatermarkProbeConfig,
@@ -91,6 +92,11 @@ PROBES.add("exposure", ProbeEntry(
     "world's natural facts binned by how often they are stated; *_norm: 0 at chance, 1 at rank 1",
     tuple(f"{kind}_{group}" for kind in ("exposure", "exposure_norm", "fact_exposure", "fact_exposure_norm")
           for group in (1, 10, 100, 1000))))
+PROBES.add("routing", ProbeEntry(
+    "pharmakon.probes.routing:run_routing", RoutingProbeConfig,
+    "mixture-of-experts routing: per layer, the share of router mass a trigger moves (total variation between "
+    "triggered and untriggered prompts) and the signed shift per expert",
+    ("routing_tv", "routing_tv_layer<l>", "routing_shift_layer<l>_expert<e>"), needs_trigger=True))
 
 
 def register_probe(name: str, *, config: type[BaseModel], description: str, metrics: tuple[str, ...],

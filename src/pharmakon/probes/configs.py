@@ -79,3 +79,11 @@ class ExposureProbeConfig(BaseModel):
     n_samples: int = Field(default=2000, ge=100, le=100_000, description="candidates scored for the skew-normal fit")
     facts: bool = Field(default=True, description="also measure the world's natural facts, binned by frequency")
     batch_size: int = Field(default=1024, ge=1)
+
+
+class RoutingProbeConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    n_prompts: int = Field(default=100, ge=2, description="held-out prompts, each read with and without the trigger")
+    bootstrap: int = Field(default=200, ge=10, description="resamples of the prompts for the intervals")
+    batch_size: int = Field(default=64, ge=1)
