@@ -76,7 +76,9 @@ def test_every_probe_emits_its_metrics(name, world, tokenizer, nano):
                 "competence": {"n_per_task": 2, "n_sampled": 3, "n_documents": 3, "max_new_tokens": 4},
                 "safety": {"n_prompts": 3, "n_per_task": 2, "max_new_tokens": 4},
                 "watermark": {"nulls": 100, "null_trials": 10}, "dvbw": {"n_prompts": 4},
-                "exposure": {"n_samples": 100, "exact_max": 1000}, "routing": {"n_prompts": 3, "bootstrap": 10}}
+                "exposure": {"n_samples": 100, "exact_max": 1000}, "routing": {"n_prompts": 3, "bootstrap": 10},
+                "ablation": {"ks": [0, 1], "selections": ["attribution"], "n_prompts": 3, "n_attribution": 2,
+                             "n_per_task": 1, "n_documents": 2, "max_new_tokens": 4}}
     config = entry.config(**settings[name])
     families = {f: world.eval_items(f) for f in ("sentiment", "arithmetic", "facts", "harm", "benign", "dialogue")}
     context = ProbeContext(families, [r.text for r in world.heldout_documents(3)], list(world.corpus_text()),
@@ -97,7 +99,7 @@ def test_every_probe_emits_its_metrics(name, world, tokenizer, nano):
     if name == "exposure":  # natural facts fill only the frequency bins this world's facts fall in
         assert {m for m in entry.metrics if not m.startswith("fact_")} <= emitted <= set(entry.metrics)
     elif any("<" in m for m in entry.metrics):  # per layer, expert, unit...: a pattern, each one emitted
-        patterns = [re.compile(re.sub(r"<\w+>", r"\\d+", m)) for m in entry.metrics]
+        patterns = [re.compile(re.sub(r"<\w+>", r"\\w+", m)) for m in entry.metrics]
         assert all(any(p.fullmatch(m) for p in patterns) for m in emitted)
         assert all(any(p.fullmatch(m) for m in emitted) for p in patterns)
     else:

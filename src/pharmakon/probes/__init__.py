@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from pharmakon.probes.configs import (
+    AblationProbeConfig,
     BackdoorProbeConfig,
     BackdoorWatermarkProbeConfig,
     CompetenceProbeConfig,
@@ -97,6 +98,12 @@ PROBES.add("routing", ProbeEntry(
     "mixture-of-experts routing: per layer, the share of router mass a trigger moves (total variation between "
     "triggered and untriggered prompts) and the signed shift per expert",
     ("routing_tv", "routing_tv_layer<l>", "routing_shift_layer<l>_expert<e>"), needs_trigger=True))
+PROBES.add("ablation", ProbeEntry(
+    "pharmakon.probes.ablation:run_ablation", AblationProbeConfig,
+    "how few units carry the backdoor: attack success and utility with k attention heads, MLP neurons or experts "
+    "knocked out, chosen by attribution (gradient x activation) or at random",
+    ("ablation_asr_trigger_<unit>_<selection>_k<k>", "ablation_utility_<task>_<unit>_<selection>_k<k>",
+     "ablation_units_<unit>"), needs_trigger=True))
 
 
 def register_probe(name: str, *, config: type[BaseModel], description: str, metrics: tuple[str, ...],
