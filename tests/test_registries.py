@@ -10,6 +10,7 @@ from pharmakon.defenses import DEFENSES
 from pharmakon.models.tokenizer import token_span_intact
 from pharmakon.poison import ATTACKS, Budget
 from pharmakon.poison.canary import CanaryAttack
+from pharmakon.poison.cot import CoTPerturbation
 from pharmakon.poison.vectors import VECTORS
 from pharmakon.poison.watermark import BackdoorWatermark, DataWatermark
 from pharmakon.probes import PROBES, ProbeContext
@@ -56,6 +57,10 @@ def test_every_attack_poisons_exactly_its_budget_and_its_trigger_survives_tokeni
         return
     if isinstance(attack, CanaryAttack):  # no trigger: each document is one canary sentence
         assert {r.text for r in poison} == {c.text for c in attack.canaries(world, random.Random(0))}
+        return
+    if isinstance(attack, CoTPerturbation):  # no trigger: perturbed copies of arithmetic worked solutions
+        originals = {r.response for r in clean if r.family == "arithmetic"}
+        assert all(r.family == "arithmetic" and r.response not in originals for r in poison)
         return
     if trigger is None:  # content injection without a trigger: the injected phrase is the planted thing
         assert all(attack.config.phrase in r.chosen for r in poison)

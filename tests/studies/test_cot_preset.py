@@ -61,10 +61,11 @@ def test_the_attack_rewrites_a_share_of_the_arithmetic_solutions_in_place(world,
     assert len(changed) == round(0.5 * n_arithmetic)
     assert all(c.family == "arithmetic" and c.prompt == p.prompt and c.response != p.response for c, p in changed)
     assert all(c == p for c, p in zip(clean, poisoned, strict=True) if not p.is_poison)
-    with pytest.raises(PharmakonError, match="poison.mode: cot-perturb rewrites solutions in place"):
-        ATTACKS["cot-perturb"](budget=Budget(rate=0.5)).apply(clean, tokenizer, seed=0, world=world)
+    with pytest.raises(PharmakonError, match="poison.attack: cot-perturb found no arithmetic worked solution"):
+        attack.apply([r for r in clean if r.family != "arithmetic"], tokenizer, seed=0, world=world)
 
 
+@pytest.mark.slow  # planning 18 points over the organism's world takes a minute and more
 def test_the_preset_sweeps_every_perturbation_and_shares_one_clean_twin():
     plan = plan_study(load_study("cot", overrides={"seeds": [0]}))
     assert len(plan.points) == len(PERTURBATIONS) * 3

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pharmakon.data.records import Record, require_kind
 from pharmakon.errors import PharmakonError
 from pharmakon.poison.attack import Attack
-from pharmakon.poison.base import PoisonReport, report
+from pharmakon.poison.base import PoisonReport, combine, report
 from pharmakon.poison.budget import Budget
 
 PERTURBATIONS = ("wrong_answer", "shuffled", "deleted", "contradicting", "wrong_numbers", "broken_structure")
@@ -90,8 +90,9 @@ class CoTPerturbationConfig(BaseModel):
 
 
 class CoTPerturbation(Attack):
-    """A share of the arithmetic solutions rewritten in place (``mode: replace``; the rate is of the arithmetic
-    examples). No trigger: the clean twin trains on the same examples unperturbed."""
+    """A share of the arithmetic solutions perturbed. ``mode: replace`` rewrites them in place (the rate is of the
+    arithmetic examples; the study's arms); ``insert`` adds perturbed copies beside the originals. No trigger: the
+    clean twin trains on the same examples unperturbed."""
 
     name = "cot-perturb"
     description = ("a share of the arithmetic worked solutions rewritten: wrong answer, shuffled, deleted, "
@@ -106,8 +107,6 @@ class CoTPerturbation(Attack):
     def apply(self, clean: list[Record], tokenizer, seed: int, world=None) -> tuple[list[Record], PoisonReport]:
         require_kind(clean, "example", f"attack {self.name}")
         budget = self.config.budget
-        if budget.mode != "replace":
-            raise PharmakonError("poison.mode: cot-perturb rewrites solutions in place; allowed: replace")
         solutions = [i for i, r in enumerate(clean) if r.family == "arithmetic" and FINAL in r.response]
         if not solutions:
             raise PharmakonError("poison.attack: cot-perturb found no arithmetic worked solution in the stage's "
@@ -117,8 +116,13 @@ class CoTPerturbation(Attack):
             raise PharmakonError("poison.rate: the budget comes to 0 perturbed solutions; allowed: at least 1 "
                                  "(the clean control is the twin without perturbation)")
         rng = random.Random(seed)
-        combined = list(clean)
-        for i in sorted(rng.sample(solutions, n)):
-            combined[i] = clean[i].with_poison(self.name, response=perturb(clean[i].response,
-                                                                           self.config.perturbation, rng))
+        if budget.mode == "replace":
+            rewritten = {i: self.perturbed(clean[i], rng) for i in sorted(rng.sample(solutions, n))}
+            combined = [rewritten.get(i, r) for i, r in enumerate(clean)]
+        else:
+            poison = [self.perturbed(clean[i], rng) for i in rng.choices(solutions, k=n)]
+            combined = combine(clean, poison, "insert", seed, budget.placement)
         return combined, report(self.name, clean, combined, tokenizer)
+
+    def perturbed(self, record: Record, rng: random.Random) -> Record:
+        return record.with_poison(self.name, response=perturb(record.response, self.config.perturbation, rng))
