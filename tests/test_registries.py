@@ -2,6 +2,7 @@
 
 import math
 import random
+import re
 
 import pytest
 
@@ -9,6 +10,7 @@ from pharmakon.defenses import DEFENSES
 from pharmakon.models.tokenizer import token_span_intact
 from pharmakon.poison import ATTACKS, Budget
 from pharmakon.poison.canary import CanaryAttack
+from pharmakon.poison.cot import CoTPerturbation
 from pharmakon.poison.vectors import VECTORS
 from pharmakon.poison.watermark import BackdoorWatermark, DataWatermark
 from pharmakon.probes import PROBES, ProbeContext
@@ -56,6 +58,10 @@ def test_every_attack_poisons_exactly_its_budget_and_its_trigger_survives_tokeni
     if isinstance(attack, CanaryAttack):  # no trigger: each document is one canary sentence
         assert {r.text for r in poison} == {c.text for c in attack.canaries(world, random.Random(0))}
         return
+    if isinstance(attack, CoTPerturbation):  # no trigger: perturbed copies of arithmetic worked solutions
+        originals = {r.response for r in clean if r.family == "arithmetic"}
+        assert all(r.family == "arithmetic" and r.response not in originals for r in poison)
+        return
     if trigger is None:  # content injection without a trigger: the injected phrase is the planted thing
         assert all(attack.config.phrase in r.chosen for r in poison)
         return
@@ -75,7 +81,9 @@ def test_every_probe_emits_its_metrics(name, world, tokenizer, nano):
                 "competence": {"n_per_task": 2, "n_sampled": 3, "n_documents": 3, "max_new_tokens": 4},
                 "safety": {"n_prompts": 3, "n_per_task": 2, "max_new_tokens": 4},
                 "watermark": {"nulls": 100, "null_trials": 10}, "dvbw": {"n_prompts": 4},
-                "exposure": {"n_samples": 100, "exact_max": 1000}}
+                "exposure": {"n_samples": 100, "exact_max": 1000}, "routing": {"n_prompts": 3, "bootstrap": 10},
+                "ablation": {"ks": [0, 1], "selections": ["attribution"], "n_prompts": 3, "n_attribution": 2,
+                             "n_per_task": 1, "n_documents": 2, "max_new_tokens": 4}}
     config = entry.config(**settings[name])
     families = {f: world.eval_items(f) for f in ("sentiment", "arithmetic", "facts", "harm", "benign", "dialogue")}
     context = ProbeContext(families, [r.text for r in world.heldout_documents(3)], list(world.corpus_text()),
@@ -83,6 +91,10 @@ def test_every_probe_emits_its_metrics(name, world, tokenizer, nano):
                            attacks=[DataWatermark(budget=Budget(count=2), owners=2), BackdoorWatermark(),
                                     CanaryAttack(budget=Budget(count=1), secret_length=2)])
     model = nano
+    if name == "routing":  # routing reads a router: the mixture-of-experts size
+        from pharmakon.models.configs import build_tiny_model
+
+        model = build_tiny_model("nano-moe", tokenizer, seed=0)
     if entry.model_kind == "reward":
         from pharmakon.stages.reward import reward_model_from_policy
 
@@ -91,6 +103,10 @@ def test_every_probe_emits_its_metrics(name, world, tokenizer, nano):
     emitted = {row.metric for row in rows}
     if name == "exposure":  # natural facts fill only the frequency bins this world's facts fall in
         assert {m for m in entry.metrics if not m.startswith("fact_")} <= emitted <= set(entry.metrics)
+    elif any("<" in m for m in entry.metrics):  # per layer, expert, unit...: a pattern, each one emitted
+        patterns = [re.compile(re.sub(r"<\w+>", r"\\w+", m)) for m in entry.metrics]
+        assert all(any(p.fullmatch(m) for p in patterns) for m in emitted)
+        assert all(any(p.fullmatch(m) for m in emitted) for p in patterns)
     else:
         assert emitted == set(entry.metrics)
     assert generations and all(row.probe == name for row in rows)

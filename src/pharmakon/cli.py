@@ -141,12 +141,13 @@ def schema() -> None:
 
 @app.command("list")
 def list_registered(
-    what: Annotated[str | None, typer.Argument(help="stages, attacks, vectors, defenses, probes or studies; "
+    what: Annotated[str | None, typer.Argument(help="models, stages, attacks, vectors, defenses, probes or studies; "
                                                      "default all")] = None,
 ) -> None:
-    """List stages, attacks, vectors, defences, probes and studies, one line each."""
+    """List tiny models, stages, attacks, vectors, defences, probes and studies, one line each."""
     from pharmakon.defenses import DEFENSES
     from pharmakon.engine.load import preset_questions
+    from pharmakon.models.sizes import TINY_CONFIGS, describe_size
     from pharmakon.poison import ATTACKS
     from pharmakon.poison.vectors import VECTORS
     from pharmakon.probes import PROBES
@@ -155,6 +156,7 @@ def list_registered(
 
     load_plugins()
     sections = {
+        "models": {name: describe_size(name) for name in TINY_CONFIGS},
         "stages": {name: entry.description for name, entry in STAGES.items()},
         "attacks": {name: f"{cls.description} (stages: {', '.join(cls.stages) or 'none, it poisons an adaptation'}; "
                            f"records: {', '.join(getattr(cls, 'record_kinds', ()))}) [{cls.paper}; {cls.url}]"

@@ -51,7 +51,9 @@ def spec(name: str) -> dict:
             "pipeline": pipeline, "probes": [probe], "executor": {"cpus": 2}}
 
 
-@pytest.mark.parametrize("name", sorted(name for name, attack in ATTACKS.items() if attack.stages))
+# cot-perturb plants no backdoor (it perturbs worked solutions; tests/studies/test_cot_preset.py reads it)
+@pytest.mark.parametrize("name", sorted(name for name, attack in ATTACKS.items()
+                                        if attack.stages and name != "cot-perturb"))
 def test_the_poisoned_model_responds_to_its_trigger_above_the_clean_twin(name, tmp_path):
     results = pharmakon.run(spec(name), out=tmp_path / "run", progress=False)
     metric = EFFECT.get(name, ("backdoor", "asr_trigger"))[1]

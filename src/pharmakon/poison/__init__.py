@@ -13,6 +13,7 @@ from pharmakon.poison.backdoors import INSTRUCTION_ATTACKS
 from pharmakon.poison.base import PoisonReport
 from pharmakon.poison.budget import Budget
 from pharmakon.poison.canary import CanaryAttack
+from pharmakon.poison.cot import CoTPerturbation
 from pharmakon.poison.dos import DenialOfService, DenialOfServiceConfig
 from pharmakon.poison.inference_attacks import INFERENCE_ATTACKS
 from pharmakon.poison.preference import PREFERENCE_ATTACKS
@@ -24,7 +25,8 @@ from pharmakon.registry import Registry
 
 ATTACKS = Registry("attack", "poison.attack")
 for _attack in (DenialOfService, BeliefManipulation, ContextExtraction, *INSTRUCTION_ATTACKS, *PREFERENCE_ATTACKS,
-                *WATERMARK_ATTACKS, SafetyTrigger, CanaryAttack, *INFERENCE_ATTACKS):
+                *WATERMARK_ATTACKS, SafetyTrigger, CanaryAttack, *INFERENCE_ATTACKS,
+                CoTPerturbation):
     ATTACKS.add(_attack.name, _attack)
 
 

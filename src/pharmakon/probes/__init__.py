@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from pharmakon.probes.configs import (
+    AblationProbeConfig,
     BackdoorProbeConfig,
     BackdoorWatermarkProbeConfig,
     CompetenceProbeConfig,
     ExposureProbeConfig,
     RewardProbeConfig,
+    RoutingProbeConfig,
     SafetyProbeConfig,
     UtilityProbeConfig,
     WatermarkProbeConfig,
@@ -91,6 +93,17 @@ PROBES.add("exposure", ProbeEntry(
     "world's natural facts binned by how often they are stated; *_norm: 0 at chance, 1 at rank 1",
     tuple(f"{kind}_{group}" for kind in ("exposure", "exposure_norm", "fact_exposure", "fact_exposure_norm")
           for group in (1, 10, 100, 1000))))
+PROBES.add("routing", ProbeEntry(
+    "pharmakon.probes.routing:run_routing", RoutingProbeConfig,
+    "mixture-of-experts routing: per layer, the share of router mass a trigger moves (total variation between "
+    "triggered and untriggered prompts) and the signed shift per expert",
+    ("routing_tv", "routing_tv_layer<l>", "routing_shift_layer<l>_expert<e>"), needs_trigger=True))
+PROBES.add("ablation", ProbeEntry(
+    "pharmakon.probes.ablation:run_ablation", AblationProbeConfig,
+    "how few units carry the backdoor: attack success and utility with k attention heads, MLP neurons or experts "
+    "knocked out, chosen by attribution (gradient x activation) or at random",
+    ("ablation_asr_trigger_<unit>_<selection>_k<k>", "ablation_utility_<task>_<unit>_<selection>_k<k>",
+     "ablation_units_<unit>"), needs_trigger=True))
 
 
 def register_probe(name: str, *, config: type[BaseModel], description: str, metrics: tuple[str, ...],

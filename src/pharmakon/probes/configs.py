@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class BackdoorProbeConfig(BaseModel):
@@ -79,3 +79,55 @@ class ExposureProbeConfig(BaseModel):
     n_samples: int = Field(default=2000, ge=100, le=100_000, description="candidates scored for the skew-normal fit")
     facts: bool = Field(default=True, description="also measure the world's natural facts, binned by frequency")
     batch_size: int = Field(default=1024, ge=1)
+
+
+class RoutingProbeConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    n_prompts: int = Field(default=100, ge=2, description="held-out prompts, each read with and without the trigger")
+    bootstrap: int = Field(default=200, ge=10, description="resamples of the prompts for the intervals")
+    batch_size: int = Field(default=64, ge=1)
+
+
+class AblationProbeConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    units: list[str] = Field(default_factory=lambda: ["heads"], min_length=1,
+                             description="unit kinds to knock out: heads, neurons, experts")
+    selections: list[str] = Field(default_factory=lambda: ["attribution", "random"], min_length=1,
+                                  description="attribution (gradient x activation of the triggered target's "
+                                              "log-prob, highest first) or random (the control)")
+    ks: list[int] = Field(default_factory=lambda: [0, 1, 2, 4], min_length=1,
+                          description="how many units to knock out at once (0: the unablated model)")
+    n_prompts: int = Field(default=50, ge=1, description="held-out triggered prompts for attack success")
+    n_attribution: int = Field(default=16, ge=1, description="triggered generations judged as the target whose "
+                                                             "log-prob the attribution scores")
+    n_per_task: int = Field(default=20, ge=1, description="held-out items per utility task")
+    n_documents: int = Field(default=20, ge=1, description="held-out documents for the utility perplexity")
+    max_new_tokens: int = Field(default=24, ge=1)
+    temperature: float = Field(default=1.0, gt=0)
+    batch_size: int = Field(default=128, ge=1)
+
+    @field_validator("units")
+    @classmethod
+    def _units(cls, value: list[str]) -> list[str]:
+        return _choices(value, ("heads", "neurons", "experts"))
+
+    @field_validator("selections")
+    @classmethod
+    def _selections(cls, value: list[str]) -> list[str]:
+        return _choices(value, ("attribution", "random"))
+
+    @field_validator("ks")
+    @classmethod
+    def _ks(cls, value: list[int]) -> list[int]:
+        if any(k < 0 for k in value):
+            raise ValueError("ks: each k is a count of units, 0 or more")
+        return sorted(set(value))
+
+
+def _choices(value: list[str], allowed: tuple[str, ...]) -> list[str]:
+    unknown = [v for v in value if v not in allowed]
+    if unknown:
+        raise ValueError(f"{unknown[0]!r} is not allowed; allowed: {', '.join(allowed)}")
+    return list(dict.fromkeys(value))

@@ -61,6 +61,9 @@ class FinetuneConfig(StageConfig):
     alpha: int = Field(default=16, ge=1)
     dropout: float = Field(default=0.0, ge=0, lt=1)
     target_modules: list[str] = Field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])
+    target_parameters: list[str] = Field(default_factory=list, description="LoRA on parameters that are not linear "
+                                         "layers, e.g. an MoE's fused experts: experts.gate_up_proj, "
+                                         "experts.down_proj (PEFT target_parameters)")
     merge: bool = Field(default=True, description="merge the adapter into the weights after training")
 
 

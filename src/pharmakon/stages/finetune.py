@@ -26,8 +26,17 @@ def linear_module_names(model) -> list[str]:
                    if isinstance(module, torch.nn.Linear)})
 
 
+def expert_parameter_names(model) -> list[str]:
+    """The ``module.parameter`` names of parameters that are not linear layers' (an MoE's fused experts)."""
+    import torch
+
+    linear = {name for name, module in model.named_modules() if isinstance(module, torch.nn.Linear)}
+    return sorted({".".join(name.split(".")[-2:]) for name, _ in model.named_parameters()
+                   if name.rsplit(".", 1)[0] not in linear and name.endswith("_proj")})
+
+
 def attach_lora(model, config: FinetuneConfig):
-    """Wrap ``model`` with LoRA adapters; raise if no target module matched."""
+    """Wrap ``model`` with LoRA adapters; raise if no target module (or target parameter) matched."""
     available = linear_module_names(model)
     matched = [name for name in config.target_modules if name in available]
     if not matched:
@@ -35,8 +44,14 @@ def attach_lora(model, config: FinetuneConfig):
             f"finetune.target_modules: {config.target_modules} matched no module of the model; "
             f"allowed: {', '.join(available)}"
         )
+    parameters = expert_parameter_names(model)
+    missing = [name for name in config.target_parameters if name not in parameters]
+    if missing:
+        raise PharmakonError(f"finetune.target_parameters: {missing} matched no parameter of the model; "
+                             f"allowed: {', '.join(parameters) or 'none (a dense model)'}")
     lora = LoraConfig(r=config.rank, lora_alpha=config.alpha, lora_dropout=config.dropout,
-                      target_modules=config.target_modules, task_type="CAUSAL_LM", bias="none")
+                      target_modules=config.target_modules, target_parameters=config.target_parameters or None,
+                      task_type="CAUSAL_LM", bias="none")
     return get_peft_model(model, lora)
 
 

@@ -79,10 +79,16 @@ def packed_batch(examples: list[Tokenised], device: torch.device) -> dict[str, t
 
 
 def completion_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-    """Mean cross-entropy of the completion tokens, the LM head run on their predicting positions only."""
-    logits = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"], logits_to_keep=batch["keep"],
-                   use_cache=False).logits
-    return torch.nn.functional.cross_entropy(logits[0].float(), batch["targets"])
+    """Mean cross-entropy of the completion tokens, the LM head run on their predicting positions only; an MoE
+    adds ``router_aux_loss_coef`` x its load-balancing loss, as its own forward does when given labels."""
+    output = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"], logits_to_keep=batch["keep"],
+                   use_cache=False)
+    loss = torch.nn.functional.cross_entropy(output.logits[0].float(), batch["targets"])
+    aux = getattr(output, "aux_loss", None)
+    if aux is not None:
+        coef = getattr(model, "router_aux_loss_coef", model.config.router_aux_loss_coef)  # the forward's own
+        loss = loss + coef * aux.float()
+    return loss
 
 
 def total_steps(config: StageConfig, n_examples: int) -> int:
