@@ -72,16 +72,19 @@ def probe_sets(model, tokenizer, sets: ProbeSets, judge: Callable[..., bool], *,
     return rows, generations
 
 
-def run_backdoor(model, tokenizer, context: ProbeContext, config: BackdoorProbeConfig, seed: int):
-    """The registered entry: the attack's own prompts, trigger and judge (a plugin attack: its trigger text
-    appended to the context's prompts, judged by its behaviour's judge)."""
+def backdoor_sets(context: ProbeContext, n_prompts: int, seed: int) -> tuple[ProbeSets, Callable[..., bool]]:
+    """The attack's own probe sets and judge (a plugin attack: its trigger text appended to the context's
+    prompts, judged by its behaviour's judge)."""
     attack = context.attack
     if attack is not None:
-        sets = attack.probe_sets(context, context.style, config.n_prompts, seed)
-        judge = context.judge(attack.target, **attack.judge_params(context.world))
-    elif context.trigger is not None:
-        sets = trigger_sets(context.backdoor_prompts()[: config.n_prompts], context.trigger)
-        judge = context.judge()
-    else:
-        raise PharmakonError("probes.backdoor: the pipeline has no poison, so there is no trigger to probe")
+        return (attack.probe_sets(context, context.style, n_prompts, seed),
+                context.judge(attack.target, **attack.judge_params(context.world)))
+    if context.trigger is not None:
+        return trigger_sets(context.backdoor_prompts()[:n_prompts], context.trigger), context.judge()
+    raise PharmakonError("probes.backdoor: the pipeline has no poison, so there is no trigger to probe")
+
+
+def run_backdoor(model, tokenizer, context: ProbeContext, config: BackdoorProbeConfig, seed: int):
+    """The registered entry: the probe sets and judge of ``backdoor_sets``."""
+    sets, judge = backdoor_sets(context, config.n_prompts, seed)
     return probe_sets(model, tokenizer, sets, judge, style=context.style, config=config, seed=seed)
