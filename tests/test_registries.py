@@ -75,7 +75,9 @@ def test_every_probe_emits_its_metrics(name, world, tokenizer, nano):
                 "competence": {"n_per_task": 2, "n_sampled": 3, "n_documents": 3, "max_new_tokens": 4},
                 "safety": {"n_prompts": 3, "n_per_task": 2, "max_new_tokens": 4},
                 "watermark": {"nulls": 100, "null_trials": 10}, "dvbw": {"n_prompts": 4},
-                "exposure": {"n_samples": 100, "exact_max": 1000}}
+                "exposure": {"n_samples": 100, "exact_max": 1000},
+                "model-defense": {"n_prompts": 3, "n_per_task": 2, "n_documents": 3, "max_new_tokens": 4,
+                                  "n_calibration": 4, "defense": {"name": "retune", "n_examples": 8, "max_steps": 1}}}
     config = entry.config(**settings[name])
     families = {f: world.eval_items(f) for f in ("sentiment", "arithmetic", "facts", "harm", "benign", "dialogue")}
     context = ProbeContext(families, [r.text for r in world.heldout_documents(3)], list(world.corpus_text()),
@@ -91,6 +93,10 @@ def test_every_probe_emits_its_metrics(name, world, tokenizer, nano):
     emitted = {row.metric for row in rows}
     if name == "exposure":  # natural facts fill only the frequency bins this world's facts fall in
         assert {m for m in entry.metrics if not m.startswith("fact_")} <= emitted <= set(entry.metrics)
+    elif name == "model-defense":  # a document-style model: no task utility; rows name the defence
+        assert {"asr_trigger_before", "asr_trigger_after", "utility_ppl_after", "defense_steps"} <= emitted
+        assert emitted <= set(entry.metrics)
+        name = "model-defense:retune"
     else:
         assert emitted == set(entry.metrics)
     assert generations and all(row.probe == name for row in rows)

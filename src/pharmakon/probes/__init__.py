@@ -99,7 +99,8 @@ PROBES.add("model-defense", ProbeEntry(
     "pharmakon.probes.model_defense:run_model_defense", ModelDefenseProbeConfig,
     "a model-side defence (clean re-tuning, fine-pruning, CROW, CleanGen, ONION, STRIP) scored before and after: "
     "attack success, untriggered rate, clean utility, compute; detection AUROC for a detector",
-    tuple(f"{m}_{s}" for m in ("asr_trigger", "asr_no_trigger", "asr_near_miss", "ppl_gap", "utility_sentiment",
+    tuple(f"{m}_{s}" for m in ("asr_trigger", "asr_no_trigger", "asr_near_miss", "ppl_gap", "ppl_trigger",
+                               "ppl_no_trigger", "utility_sentiment",
                                "utility_arithmetic", "utility_facts", "utility_refusal", "utility_overrefusal",
                                "utility_ppl", "generate_seconds") for s in ("before", "after"))
     + ("defense_seconds", "defense_steps", "defense_examples", "detection_auroc"),

@@ -1,12 +1,12 @@
 """The ``model-defense`` probe: one model-side defence, scored the same way for every defence.
 
 Rows carry the probe ``model-defense:<defence>``. The model after a stage is measured, defended, and measured
-again on the same prompts and seed: the backdoor probe's attack success with the trigger, without it and with a near-miss (``asr_*_before`` / ``asr_*_after``), the
-utility probe's clean task scores (``utility_*_before`` / ``_after``), the compute the defence spent
-(``defense_seconds``, ``defense_steps``, ``defense_examples``) and the generation time before and after (a
-decoding-time defence pays at inference: ``generate_seconds_*``). A defence with a detector (STRIP, ONION) is also
-scored for detection: ``detection_auroc`` of its suspicion over the triggered against the untriggered prompts.
-A detector alone changes no output, so its ``_after`` rows are left out.
+again on the same prompts and seed: the backdoor probe's attack success with the trigger, without it and with a
+near-miss (``asr_*_before`` / ``asr_*_after``), the utility probe's clean task scores (``utility_*_before`` /
+``_after``), the compute the defence spent (``defense_seconds``, ``defense_steps``, ``defense_examples``) and the
+generation time before and after (a decoding-time defence pays at inference: ``generate_seconds_*``). A defence
+with a detector (STRIP, ONION) is also scored for detection: ``detection_auroc`` of its suspicion over the
+triggered against the untriggered prompts. A detector alone changes no output, so its ``_after`` rows are left out.
 
 The defender's clean examples and a detector's calibration prompts are the world's training instructions (not
 the held-out prompts probed); the reference model, where a defence needs one, is ``context.reference_model``
