@@ -28,7 +28,7 @@ from pharmakon.inference.generate import document_perplexity
 from pharmakon.inference.guard import DecodingGuard, guarded
 from pharmakon.probes.backdoor import backdoor_sets, probe_sets
 from pharmakon.probes.configs import BackdoorProbeConfig, ModelDefenseProbeConfig, UtilityProbeConfig
-from pharmakon.probes.context import PROMPT_FAMILIES, ProbeContext
+from pharmakon.probes.context import DOCUMENT_PREFIX_WORDS, PROMPT_FAMILIES, ProbeContext
 from pharmakon.probes.metrics import MetricRow, point_row
 from pharmakon.probes.utility import utility_probe
 
@@ -48,7 +48,11 @@ def defender_data(context: ProbeContext, config: ModelDefenseProbeConfig, seed: 
     prompts = [r.prompt for r in clean if r.family in PROMPT_FAMILIES]
     random.Random(seed).shuffle(prompts)
     reference = (context.reference_model, None) if context.reference_model is not None else None
-    return DefenseInputs(clean=clean, calibration=prompts[: config.n_calibration], reference=reference, seed=seed)
+    if context.style == "document" and context.world is not None:  # calibrated on training document openings
+        prompts = [" ".join(r.text.split()[:DOCUMENT_PREFIX_WORDS]) for r in context.world.documents()]
+        random.Random(seed).shuffle(prompts)
+    return DefenseInputs(clean=clean, calibration=prompts[: config.n_calibration], reference=reference, seed=seed,
+                         style=context.style)
 
 
 def measure(model, tokenizer, context: ProbeContext, config: ModelDefenseProbeConfig, seed: int, suffix: str,

@@ -38,6 +38,7 @@ class DefenseInputs:
     calibration: list[str] = field(default_factory=list)
     reference: tuple[Any, Any] | None = None
     seed: int = 0
+    style: str = "chat"  # how prompts reach the model: "chat", or "document" before any chat stage
 
 
 @dataclass

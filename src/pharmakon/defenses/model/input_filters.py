@@ -68,13 +68,13 @@ def perturb(prompt: str, pool: list[str], fraction: float, rng: random.Random) -
 
 
 @torch.no_grad()
-def first_token_entropy(model, tokenizer, prompts: list[str], batch_size: int) -> list[float]:
+def first_token_entropy(model, tokenizer, prompts: list[str], batch_size: int, style: str = "chat") -> list[float]:
     """Entropy (nats) of the model's first response token for each prompt, through the one template."""
     template = Template(tokenizer)
     out: list[float] = []
     model.eval()
     for start in range(0, len(prompts), batch_size):
-        texts = [template.chat_prompt(p) for p in prompts[start:start + batch_size]]
+        texts = [template.prompt(p, style) for p in prompts[start:start + batch_size]]
         batch = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=True)
         batch = {k: v.to(model.device) for k, v in batch.items()}
         positions = (batch["attention_mask"].cumsum(-1) - 1).clamp(min=0)
@@ -101,7 +101,7 @@ class Strip(ModelDefense):
             for prompt in prompts:
                 rng = random.Random(f"{inputs.seed}\x1f{prompt}")
                 variants += [perturb(prompt, pool, config.fraction, rng) for _ in range(config.n_perturbations)]
-            entropy = first_token_entropy(model, tokenizer, variants, config.batch_size)
+            entropy = first_token_entropy(model, tokenizer, variants, config.batch_size, inputs.style)
             k = config.n_perturbations
             return [statistics.fmean(entropy[i * k:(i + 1) * k]) for i in range(len(prompts))]
 
