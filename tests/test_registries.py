@@ -83,7 +83,9 @@ def test_every_probe_emits_its_metrics(name, world, tokenizer, nano):
                 "watermark": {"nulls": 100, "null_trials": 10}, "dvbw": {"n_prompts": 4},
                 "exposure": {"n_samples": 100, "exact_max": 1000}, "routing": {"n_prompts": 3, "bootstrap": 10},
                 "ablation": {"ks": [0, 1], "selections": ["attribution"], "n_prompts": 3, "n_attribution": 2,
-                             "n_per_task": 1, "n_documents": 2, "max_new_tokens": 4}}
+                             "n_per_task": 1, "n_documents": 2, "max_new_tokens": 4},
+                "model-defense": {"n_prompts": 3, "n_per_task": 2, "n_documents": 3, "max_new_tokens": 4,
+                                  "n_calibration": 4, "defense": {"name": "retune", "n_examples": 8, "max_steps": 1}}}
     config = entry.config(**settings[name])
     families = {f: world.eval_items(f) for f in ("sentiment", "arithmetic", "facts", "harm", "benign", "dialogue")}
     context = ProbeContext(families, [r.text for r in world.heldout_documents(3)], list(world.corpus_text()),
@@ -107,6 +109,10 @@ def test_every_probe_emits_its_metrics(name, world, tokenizer, nano):
         patterns = [re.compile(re.sub(r"<\w+>", r"\\w+", m)) for m in entry.metrics]
         assert all(any(p.fullmatch(m) for p in patterns) for m in emitted)
         assert all(any(p.fullmatch(m) for m in emitted) for p in patterns)
+    elif name == "model-defense":  # a document-style model: no task utility; rows name the defence
+        assert {"asr_trigger_before", "asr_trigger_after", "utility_ppl_after", "defense_steps"} <= emitted
+        assert emitted <= set(entry.metrics)
+        name = "model-defense:retune"
     else:
         assert emitted == set(entry.metrics)
     assert generations and all(row.probe == name for row in rows)

@@ -252,6 +252,8 @@ def run_probe(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
     from pharmakon.models.device import on_device
 
     model = on_device(model)
+    if "reference" in inputs:  # the clean twin after the same stage (a model defence's reference)
+        context.reference_model = on_device(load_model(inputs["reference"]))
     tokenizer = load_tokenizer(inputs["tokenizer"])
     rows, generations = run_adapted(entry, model, tokenizer, context, config, world, seed or 0)
     metric_rows = pd.DataFrame([row.as_dict() for row in rows], columns=list(ROW_FIELDS))

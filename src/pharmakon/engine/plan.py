@@ -91,6 +91,7 @@ class Plan:
     nodes: dict[str, Node] = field(default_factory=dict)  # in dependency order
     measurements: list[Measurement] = field(default_factory=list)
     lineage: list[dict] = field(default_factory=list)  # stage node → point, condition, seed, stage
+    twins: dict = field(default_factory=dict)  # (point, seed, after) → the clean twin's model node
 
     @property
     def axes(self) -> list[str]:
@@ -184,8 +185,11 @@ def plan_study(study: Study) -> Plan:
     plan = Plan(study, grid(study))
     for point in plan.points:
         check_adaptations(point.study)
+        # a probe that reads the clean twin (a model defence's reference) needs the clean chain planned first
+        twin_first = any(PROBES[p.name].needs_reference for p in study.probes)
+        conditions = sorted(study.conditions, key=lambda c: c != "clean") if twin_first else study.conditions
         for seed in study.seeds:
-            for condition in study.conditions:
+            for condition in conditions:
                 add_pipeline(plan, point, seed, condition)
     return plan
 
@@ -262,6 +266,8 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
 
     def add_probes(after: str, output: str, trained: str, upto: list[str], chat: bool) -> None:
         """The probe nodes that read ``trained``, the model ``after`` a stage (or ``base``, the starting model)."""
+        if condition == "clean":
+            plan.twins[(point.id, seed, after)] = trained
         for probe in study.probes:
             wanted = probe.after if probe.after is not None else default_after
             if wanted is None and after == BASE or wanted is not None and after not in wanted:
@@ -276,11 +282,14 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
                             "dataset": dataset, "threads": study.executor.cpus}
             if later and reads_poison:
                 probe_config["later_poison"] = [s.poison.model_dump(mode="json") for s in later]
+            probe_inputs = {"model": trained, "tokenizer": tokenizer}
+            if PROBES[probe.name].needs_reference:
+                probe_inputs["reference"] = plan.twins.get((point.id, seed, after), trained)
             key = plan.add("probe", f"probe {probe.name} after {after} [{where(upto)}]", probe_config,
-                           {"model": trained, "tokenizer": tokenizer}, seed,
+                           probe_inputs, seed,
                            [PROBES[probe.name].module, "pharmakon.probes.context", "pharmakon.probes.judges",
                             "pharmakon.engine.nodes", *dict.fromkeys(probe_modules if reads_poison else []),
-                            *adaptation_modules])
+                            *adaptation_modules, *PROBES[probe.name].uses])
             plan.measurements.append(Measurement(key, point.id, point.swept, condition, seed, after,
                                                  probe.adaptation_name, probe.name))
 

@@ -15,6 +15,7 @@ from transformers import LogitsProcessorList
 
 from pharmakon.data.template import Template
 from pharmakon.inference.adapter import active_adapter
+from pharmakon.inference.guard import active_guard
 from pharmakon.inference.sampling import InverseCDFSampler
 
 
@@ -67,6 +68,9 @@ def generate(
             adapter.propose = None
     else:
         model_inputs = prompts
+    guard = active_guard()
+    if guard is not None and guard.input_filter is not None:  # a defence's input filter (ONION)
+        model_inputs = guard.input_filter(list(model_inputs))
     texts = [template.prompt(p, style) for p in model_inputs]
     results = _generate(model, tokenizer, texts, prompts, max_new_tokens, sample, temperature, batch_size, seed)
     if adapter is not None:
@@ -81,13 +85,16 @@ def _generate(model, tokenizer, texts: list[str], prompts: list[str], max_new_to
     order = sorted(range(len(texts)), key=lambda i: lengths[i])
     results: list[Generation | None] = [None] * len(texts)
     model.eval()
+    guard = active_guard()
     for batch_number, start in enumerate(range(0, len(order), batch_size)):
         indices = order[start : start + batch_size]
         batch = tokenizer([texts[i] for i in indices], return_tensors="pt", padding=True, add_special_tokens=True)
         batch = {k: v.to(model.device) for k, v in batch.items()}
         options: dict = {"do_sample": False}
-        if sample:  # greedy over the sampler's one-hot scores == a draw from softmax(logits / temperature)
-            generator = torch.Generator().manual_seed(seed * 100_003 + batch_number)
+        generator = torch.Generator().manual_seed(seed * 100_003 + batch_number) if sample else None
+        if guard is not None and guard.make is not None:  # a defence picks each token (CleanGen)
+            options["logits_processor"] = LogitsProcessorList([guard.make(sample, temperature, generator)])
+        elif sample:  # greedy over the sampler's one-hot scores == a draw from softmax(logits / temperature)
             options["logits_processor"] = LogitsProcessorList([InverseCDFSampler(temperature, generator)])
         out = model.generate(
             **batch,

@@ -17,6 +17,7 @@ from pharmakon.probes.configs import (
     BackdoorWatermarkProbeConfig,
     CompetenceProbeConfig,
     ExposureProbeConfig,
+    ModelDefenseProbeConfig,
     RewardProbeConfig,
     RoutingProbeConfig,
     SafetyProbeConfig,
@@ -37,6 +38,8 @@ class ProbeEntry:
     metrics: tuple[str, ...]
     needs_trigger: bool = False
     model_kind: str = "policy"  # "reward": the probe reads the reward model of a reward stage
+    needs_reference: bool = False  # True: the engine passes the clean twin's model as context.reference_model
+    uses: tuple[str, ...] = ()  # further modules (or packages) its code version covers
     reads_poison: bool = True  # False: the pipeline's poison is kept out of the node's key (a clean control's
     # probe is then computed once, not once per arm)
 
@@ -104,6 +107,20 @@ PROBES.add("ablation", ProbeEntry(
     "knocked out, chosen by attribution (gradient x activation) or at random",
     ("ablation_asr_trigger_<unit>_<selection>_k<k>", "ablation_utility_<task>_<unit>_<selection>_k<k>",
      "ablation_units_<unit>"), needs_trigger=True))
+
+PROBES.add("model-defense", ProbeEntry(
+    "pharmakon.probes.model_defense:run_model_defense", ModelDefenseProbeConfig,
+    "a model-side defence (clean re-tuning, fine-pruning, CROW, CleanGen, ONION, STRIP) scored before and after: "
+    "attack success, untriggered rate, clean utility, compute; detection AUROC for a detector",
+    tuple(f"{m}_{s}" for m in ("asr_trigger", "asr_no_trigger", "asr_near_miss", "ppl_gap", "ppl_trigger",
+                               "ppl_no_trigger", "utility_sentiment",
+                               "utility_arithmetic", "utility_facts", "utility_refusal", "utility_overrefusal",
+                               "utility_ppl", "generate_seconds") for s in ("before", "after"))
+    + ("defense_seconds", "defense_steps", "defense_examples", "detection_auroc"),
+    needs_trigger=True, needs_reference=True,
+    uses=("pharmakon.defenses.model", "pharmakon.defenses.onion", "pharmakon.defenses.perplexity",
+          "pharmakon.inference.guard", "pharmakon.inference.generate", "pharmakon.probes.backdoor",
+          "pharmakon.probes.utility", "pharmakon.stages.lean_sft")))
 
 
 def register_probe(name: str, *, config: type[BaseModel], description: str, metrics: tuple[str, ...],

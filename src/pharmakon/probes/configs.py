@@ -131,3 +131,32 @@ def _choices(value: list[str], allowed: tuple[str, ...]) -> list[str]:
     if unknown:
         raise ValueError(f"{unknown[0]!r} is not allowed; allowed: {', '.join(allowed)}")
     return list(dict.fromkeys(value))
+
+
+class ModelDefenseProbeConfig(BaseModel):
+    """The ``model-defense`` probe: one model defence, scored before and after on the backdoor and utility probes'
+    prompts; clean examples and calibration prompts come from the world's training instructions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    defense: dict = Field(description="the model defence: {name: retune | fine-pruning | crow | cleangen | "
+                                      "onion-filter | strip, and its fields}")
+    n_prompts: int = Field(default=60, ge=2, description="held-out prompts of the backdoor probe")
+    max_new_tokens: int = Field(default=32, ge=1)
+    temperature: float = Field(default=1.0, gt=0)
+    n_per_task: int = Field(default=40, ge=1, description="held-out items per utility task")
+    n_documents: int = Field(default=40, ge=1, description="held-out documents for the utility perplexity")
+    n_calibration: int = Field(default=60, ge=2, description="clean training prompts a detector calibrates on")
+    batch_size: int = Field(default=128, ge=1)
+
+    @field_validator("defense")
+    @classmethod
+    def _defense(cls, value: dict) -> dict:
+        from pharmakon.defenses.model import parse_model_defense
+        from pharmakon.errors import PharmakonError
+
+        try:
+            name, config = parse_model_defense(value, "defense")
+        except PharmakonError as exc:
+            raise ValueError(str(exc).removeprefix("defense").lstrip(".: ")) from None
+        return {"name": name, **config.model_dump(mode="json")}

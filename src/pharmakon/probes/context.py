@@ -36,6 +36,7 @@ class ProbeContext:
     world: Any = field(default=None, repr=False)
     attack: Any = None
     attacks: list = field(default_factory=list)
+    reference_model: Any = field(default=None, repr=False)  # the clean twin, for a probe that needs_reference
     _judges: dict = field(default_factory=dict, repr=False)
 
     def document_prompts(self) -> list[str]:

@@ -17,6 +17,7 @@ FINDINGS["vectors"] = "pharmakon.studies.collection:vectors"
 FINDINGS["defenses"] = "pharmakon.studies.collection:defenses"
 FINDINGS["inference"] = "pharmakon.studies.inference:finding"
 FINDINGS["competence"] = "pharmakon.studies.competence:finding"
+FINDINGS["model-defenses"] = "pharmakon.studies.model_defenses:finding"
 
 
 def state_finding(name: str, results, spec: dict) -> str:

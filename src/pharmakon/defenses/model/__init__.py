@@ -1,0 +1,105 @@
+"""Model-side defences: a possibly backdoored model in, a defended model or generation out.
+
+``MODEL_DEFENSES`` is the registry: name → ``ModelDefenseEntry`` (implementation named as ``"module:Class"`` so
+that validating a spec imports no torch). A spec names one as ``{name: fine-pruning, fraction: 0.3}``;
+``parse_model_defense`` validates it and ``build_model_defense`` builds it. Scoring is the ``model-defense`` probe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from pharmakon.defenses.model.configs import (
+    CleanGenConfig,
+    CrowConfig,
+    FinePruningConfig,
+    ModelDefenseConfig,
+    OnionFilterConfig,
+    RetuneConfig,
+    StripConfig,
+)
+from pharmakon.errors import PharmakonError
+from pharmakon.registry import Registry, module_of, resolve
+
+
+@dataclass(frozen=True)
+class ModelDefenseEntry:
+    """A registered model defence: its class, config model, one line on what it does, its paper."""
+
+    cls: type | str
+    config: type[ModelDefenseConfig]
+    description: str
+    paper: str = ""
+    url: str = ""
+
+    @property
+    def module(self) -> str:
+        return module_of(self.cls)
+
+    def implementation(self) -> Callable:
+        return resolve(self.cls)
+
+
+MODEL_DEFENSES = Registry("model defence", "defense.name")
+MODEL_DEFENSES.add("retune", ModelDefenseEntry(
+    "pharmakon.defenses.model.retune:CleanRetuning", RetuneConfig,
+    "clean re-tuning: fine-tune the suspect model on a budget of clean examples",
+    "Qi et al. 2023, Fine-tuning Aligned Language Models Compromises Safety (tuning erodes earlier tuning)",
+    "https://arxiv.org/abs/2310.03693"))
+MODEL_DEFENSES.add("fine-pruning", ModelDefenseEntry(
+    "pharmakon.defenses.model.retune:FinePruning", FinePruningConfig,
+    "prune the MLP neurons least active on clean data, then fine-tune on it",
+    "Liu et al. 2018, Fine-Pruning: Defending Against Backdooring Attacks on Deep Neural Networks",
+    "https://arxiv.org/abs/1805.12185"))
+MODEL_DEFENSES.add("crow", ModelDefenseEntry(
+    "pharmakon.defenses.model.crow:Crow", CrowConfig,
+    "short clean fine-tuning with layer-to-layer consistency under FGSM-perturbed embeddings",
+    "Min et al. 2025, CROW: Eliminating Backdoors from LLMs via Internal Consistency Regularization",
+    "https://arxiv.org/abs/2411.12768"))
+MODEL_DEFENSES.add("cleangen", ModelDefenseEntry(
+    "pharmakon.defenses.model.cleangen:CleanGen", CleanGenConfig,
+    "decoding: a token the suspect prefers far more than a reference model is the reference's instead",
+    "Li et al. 2024, CleanGen: Mitigating Backdoor Attacks for Generation Tasks in LLMs",
+    "https://arxiv.org/abs/2406.12257"))
+MODEL_DEFENSES.add("onion-filter", ModelDefenseEntry(
+    "pharmakon.defenses.model.input_filters:OnionFilter", OnionFilterConfig,
+    "inference: remove a prompt's outlier words (reference-model perplexity) before generation",
+    "Qi et al. 2021, ONION: A Simple and Effective Defense Against Textual Backdoor Attacks",
+    "https://arxiv.org/abs/2011.10369"))
+MODEL_DEFENSES.add("strip", ModelDefenseEntry(
+    "pharmakon.defenses.model.input_filters:Strip", StripConfig,
+    "inference: detect triggered prompts by the entropy of the model's answer to perturbed copies",
+    "Gao et al. 2019, STRIP: A Defence Against Trojan Attacks on Deep Neural Networks",
+    "https://arxiv.org/abs/1902.06531"))
+
+
+def parse_model_defense(spec: Any, field: str = "defense") -> tuple[str, ModelDefenseConfig]:
+    """The defence's name and validated config; bad input is one line naming ``field.<param>``."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+        raise PharmakonError(f"{field}: a model defence is a mapping with a 'name' (one of "
+                             f"{', '.join(sorted(MODEL_DEFENSES))}), got {spec!r}")
+    params = {k: v for k, v in spec.items() if k != "name"}
+    entry = MODEL_DEFENSES.require(spec["name"], f"{field}.name")
+    try:
+        return spec["name"], entry.config(**params)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join([field, *(str(part) for part in error["loc"])])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = f"unknown parameter of model defence {spec['name']!r}; allowed: " + ", ".join(
+                entry.config.model_fields)
+        raise PharmakonError(f"{where}: {message}") from None
+
+
+def build_model_defense(spec: Any, field: str = "defense"):
+    """The ``ModelDefense`` a spec names, validated and built."""
+    name, config = parse_model_defense(spec, field)
+    return MODEL_DEFENSES[name].implementation()(config)
+
+
+__all__ = ["MODEL_DEFENSES", "ModelDefenseEntry", "build_model_defense", "parse_model_defense"]
