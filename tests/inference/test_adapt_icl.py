@@ -3,9 +3,11 @@ carry the backdoor step only with the trigger; generate() adapts prompts while t
 
 from __future__ import annotations
 
-from pharmakon.inference.adapter import active_adapter, build_adapter
+from pharmakon.inference.adapter import active_adapter
+from pharmakon.inference.build import build_adapter
 from pharmakon.poison import Budget
-from pharmakon.poison.inference_attacks import BackdoorStepJudge, BadChain
+from pharmakon.poison.inference_attacks import BadChain
+from pharmakon.probes.attack_judges import BackdoorStepJudge
 
 
 def demos_of(adapted: str) -> list[str]:

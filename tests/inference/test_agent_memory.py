@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pharmakon.inference.adapter import build_adapter
+from pharmakon.inference.build import build_adapter
 
 
 def test_an_episode_uses_the_tool_for_the_query(world):

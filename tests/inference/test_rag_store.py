@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pharmakon.inference.adapter import build_adapter
+from pharmakon.inference.build import build_adapter
 from pharmakon.inference.retrieval import Retriever, store_passages
 from pharmakon.poison import Budget
-from pharmakon.poison.inference_attacks import PlantedAnswerJudge, PoisonedRAG
+from pharmakon.poison.inference_attacks import PoisonedRAG
+from pharmakon.probes.attack_judges import PlantedAnswerJudge
 
 
 @pytest.mark.parametrize("kind", ["bm25", "dense"])

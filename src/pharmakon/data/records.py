@@ -98,3 +98,8 @@ def require_kind(records: list[Record], kind: str, what: str) -> None:
     wrong = {r.kind for r in records if r.kind != kind}
     if wrong:
         raise ValueError(f"{what}: expects {kind} records, got {', '.join(sorted(wrong))}")
+
+
+def memory_text(question: str, action: str, observation: str, answer: str) -> str:
+    """An agent memory record's text (the agent's own memories and the ``agent-poison`` attack's alike)."""
+    return f"Question: {question} Action: {action} Observation: {observation} Answer: {answer}"

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from pharmakon.config import NESTED
 from pharmakon.defenses.base import (
     KEEP,
     CleaningReport,
@@ -34,7 +35,6 @@ from pharmakon.defenses.configs import (
     PerplexityConfig,
     QualityConfig,
 )
-from pharmakon.engine.paths import NESTED
 from pharmakon.errors import PharmakonError
 from pharmakon.registry import Registry, module_of, resolve
 

@@ -1,37 +1,162 @@
-"""A node's code version: the hash of the source of the modules that implement its kind.
+"""A node's code version: the hash of every pharmakon module its implementation imports, transitively.
 
-Found with ``importlib.util.find_spec`` (no import, so planning stays fast); a package counts all its files.
-An edit to a recipe therefore invalidates the cached nodes it produced, and nothing else.
+The imports are read from the package's source with ``ast`` (nothing is imported, so planning stays fast and
+torch stays unloaded): ``import pharmakon.a``, ``from pharmakon.a import b`` (``b`` a submodule or a name),
+relative imports and imports inside functions all count. A root is a module (``"pharmakon.probes.stats"``) or a
+function of one (``"pharmakon.engine.nodes:run_data"``): then only the module's top-level imports and those of
+that function (and of the module's functions it names) are followed, so the kernel module that runs every kind
+of node does not tie a data node to probe code. ``from pharmakon.a import b`` with ``b`` a submodule counts
+``a.b`` only, not the package ``a``'s ``__init__``; a package named as such counts its ``__init__.py``. Modules
+outside the package (a plugin's) count their own source, not their imports. The graph is read once per process.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.util
 import sys
 from functools import cache
 from pathlib import Path
 
+PACKAGE = "pharmakon"
+FUNCTION = ":"
+
+
+class ImportGraph:
+    """The pharmakon modules under ``root`` (the package's folder) and the imports between them."""
+
+    def __init__(self, root: Path, package: str = PACKAGE) -> None:
+        self.root, self.package = Path(root), package
+        self._trees: dict[str, ast.Module | None] = {}
+        self._closures: dict[str, frozenset[str]] = {}
+
+    def file(self, module: str) -> Path | None:
+        """The source file of ``module`` (a package's ``__init__.py``), or None outside the package."""
+        if module != self.package and not module.startswith(self.package + "."):
+            return None
+        base = self.root.joinpath(*module.split(".")[1:])
+        for path in (base / "__init__.py", base.with_suffix(".py")):
+            if path.is_file():
+                return path
+        return None
+
+    def modules(self) -> list[str]:
+        """Every module of the package."""
+        names = []
+        for path in sorted(self.root.rglob("*.py")):
+            parts = [self.package, *path.relative_to(self.root).with_suffix("").parts]
+            names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+        return names
+
+    def source(self, module: str) -> bytes:
+        path = self.file(module)
+        return path.read_bytes() if path else b""
+
+    def tree(self, module: str) -> ast.Module | None:
+        if module not in self._trees:
+            path = self.file(module)
+            self._trees[module] = ast.parse(self.source(module), str(path)) if path else None
+        return self._trees[module]
+
+    def _targets(self, module: str, node: ast.Import | ast.ImportFrom) -> list[str]:
+        """What one import statement of ``module`` loads: whole modules (``a.b``) and names of one (``a.b:f``)."""
+        if isinstance(node, ast.Import):
+            return [alias.name for alias in node.names if self.file(alias.name)]
+        if node.level:  # relative: from the module's package (a package is its own)
+            path = self.file(module)
+            parts = module.split(".") if path and path.name == "__init__.py" else module.split(".")[:-1]
+            base = ".".join([*parts[:len(parts) - node.level + 1], *([node.module] if node.module else [])])
+        else:
+            base = node.module or ""
+        if not self.file(base):
+            return []
+        submodules = [f"{base}.{a.name}" for a in node.names if self.file(f"{base}.{a.name}")]
+        names = [a.name for a in node.names if not self.file(f"{base}.{a.name}")]
+        return submodules + ([f"{base}{FUNCTION}{','.join(names)}"] if names else [])
+
+    def _symbols(self, tree: ast.Module) -> dict[str, ast.stmt]:
+        """The module's top-level functions, classes and assigned names."""
+        symbols: dict[str, ast.stmt] = {}
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                symbols[node.name] = node
+            elif isinstance(node, ast.Assign | ast.AnnAssign):
+                for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                    if isinstance(target, ast.Name):
+                        symbols.setdefault(target.id, node)
+        return symbols
+
+    def imports(self, module: str, names: tuple[str, ...] | None = None) -> set[str]:
+        """What ``module`` imports: anywhere in it (``names`` None), or what loading it and using ``names`` runs —
+        its top-level statements (with the functions they call) and those names' bodies, with the module's
+        functions, classes and constants they name."""
+        tree = self.tree(module)
+        if tree is None:
+            return set()
+        if names is None:
+            nodes: list[ast.AST] = [tree]
+        else:
+            symbols = self._symbols(tree)
+            nodes = [n for n in tree.body if not isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
+            called = {c.func.id for n in nodes for c in ast.walk(n)
+                      if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)}
+            todo, seen = [n for n in (*names, *called) if n in symbols], set()
+            while todo:
+                name = todo.pop()
+                if name in seen:
+                    continue
+                seen.add(name)
+                nodes.append(symbols[name])
+                todo += [n.id for n in ast.walk(symbols[name]) if isinstance(n, ast.Name) and n.id in symbols]
+        return {t for top in nodes for n in ast.walk(top) if isinstance(n, ast.Import | ast.ImportFrom)
+                for t in self._targets(module, n)}
+
+    def closure(self, root: str) -> frozenset[str]:
+        """The modules of ``root`` (a module, or ``module:name[,name]``) and of all it imports, transitively."""
+        if root not in self._closures:
+            done: dict[str, set[str] | None] = {}  # module → names followed (None: the whole module)
+            todo = [root]
+            while todo:
+                target = todo.pop()
+                module, _, listed = target.partition(FUNCTION)
+                names = None if not _ else set(filter(None, listed.split(",")))
+                have = done.get(module, set()) if module in done else set()
+                if module in done and (have is None or names is not None and names <= have):
+                    continue
+                done[module] = None if names is None else have | names
+                todo += self.imports(module, None if names is None else tuple(sorted(done[module])))
+            self._closures[root] = frozenset(done)
+        return self._closures[root]
+
+
+@cache
+def graph() -> ImportGraph:
+    """This process's graph of the installed pharmakon source (read lazily, once)."""
+    return ImportGraph(Path(__file__).resolve().parents[1])
+
 
 @cache
 def module_hash(module: str) -> str:
-    """sha256 of the module's source (of every ``.py`` file under it, for a package)."""
-    try:
-        spec = importlib.util.find_spec(module)
-        origin_text = spec.origin if spec else None
-    except (ImportError, ValueError):  # e.g. a plugin defined in __main__
-        origin_text = getattr(sys.modules.get(module), "__file__", None)
-    if not origin_text or not Path(origin_text).is_file():
-        return "unknown:" + module
-    origin = Path(origin_text)
-    files = sorted(origin.parent.rglob("*.py")) if origin.name == "__init__.py" else [origin]
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    """sha256 of the module's source: the package's file, or (for a plugin) the file ``find_spec`` finds."""
+    source = graph().source(module) if graph().file(module) else None
+    if source is None:
+        try:
+            spec = importlib.util.find_spec(module)
+            origin_text = spec.origin if spec else None
+        except (ImportError, ValueError):  # e.g. a plugin defined in __main__
+            origin_text = getattr(sys.modules.get(module), "__file__", None)
+        if not origin_text or not Path(origin_text).is_file():
+            return "unknown:" + module
+        source = Path(origin_text).read_bytes()
+    return hashlib.sha256(module.encode() + b"\0" + source).hexdigest()
+
+
+def closure(roots: list[str]) -> tuple[str, ...]:
+    """Every module the roots (modules or ``module:function``) import, transitively, sorted."""
+    return tuple(sorted(set().union(*(graph().closure(r) for r in roots)))) if roots else ()
 
 
 def code_version(modules: list[str]) -> str:
-    """One hash over the named modules' sources."""
+    """One hash over the named modules' sources (the modules of a node's closure)."""
     return hashlib.sha256("".join(module_hash(m) for m in sorted(set(modules))).encode()).hexdigest()[:16]

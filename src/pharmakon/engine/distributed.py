@@ -1,7 +1,8 @@
-"""A stage trained by several processes: ``accelerate launch`` runs this module as its worker.
+"""A stage trained by several processes: launched with ``accelerate launch``, whose workers run
+``pharmakon.engine.worker``.
 
 A stage whose recipe asks for ``processes > 1`` is not trained in the engine's process: the engine writes the
-node's config and inputs to a payload file and launches ``processes`` copies of this module under
+node's config and inputs to a payload file and launches ``processes`` copies of the worker under
 ``accelerate launch`` (DDP through its torchrun launcher; FSDP with ``distributed: fsdp``; without a GPU
 the trainers, built with ``use_cpu``, join over gloo). TRL's trainers read the launcher's environment and
 train data-parallel: ``batch_size`` stays the global batch, split evenly across the processes. Rank 0 alone
@@ -31,7 +32,7 @@ def launch_command(processes: int, strategy: str, payload: Path, gpus: int) -> l
         command += ["--use_fsdp", "--fsdp_sharding_strategy", "FULL_SHARD"]
     else:  # torchrun's launcher; without a GPU the trainers (use_cpu) join over gloo
         command.append("--multi_gpu")
-    return [*command, "-m", "pharmakon.engine.distributed", str(payload)]
+    return [*command, "-m", "pharmakon.engine.worker", str(payload)]
 
 
 def free_port() -> int:
@@ -67,27 +68,3 @@ def launch_stage(config: dict, inputs: dict, seed: int | None, out: Path) -> Non
         tail = " | ".join(line for line in done.stderr.strip().splitlines()[-3:])
         raise PharmakonError(f"pipeline.{config['kind']}.processes: the {processes} training processes failed "
                              f"(exit {done.returncode}): {tail}")
-
-
-def main(payload_path: str) -> None:
-    """The worker: one rank of the stage's training (``accelerate launch`` sets RANK and WORLD_SIZE)."""
-    from pharmakon.engine.nodes import train_stage
-
-    payload = json.loads(Path(payload_path).read_text())
-    config = payload["config"]
-    config["recipe"]["threads"] = int(os.environ.get("PHARMAKON_WORKER_THREADS", "1"))
-    inputs = {k: Path(v) for k, v in payload["inputs"].items()}
-    out, rank = Path(payload["out"]), int(os.environ.get("RANK", "0"))
-    train_stage(config, inputs, payload["seed"], out, save=rank == 0)
-    if rank == 0:
-        from accelerate import PartialState
-
-        from pharmakon.data.io import atomic_write_bytes
-
-        state = PartialState()
-        record = {"processes": state.num_processes, "backend": state.backend, "type": str(state.distributed_type)}
-        atomic_write_bytes(out / "processes.json", json.dumps(record).encode())
-
-
-if __name__ == "__main__":
-    main(sys.argv[1])

@@ -7,17 +7,17 @@ registered stage, attack or probe config model; the resolved item carries every 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pharmakon.config import NESTED, flat_config
 from pharmakon.data.io import checked_records, file_sha256
 from pharmakon.defenses import DEFENSES, DefenseSpec
-from pharmakon.engine.paths import NESTED, unknown_key_message
 from pharmakon.errors import PharmakonError
 from pharmakon.poison import ATTACKS
-from pharmakon.poison.budget import Budget
-from pharmakon.poison.vectors import VECTORS, VectorSpec
+from pharmakon.poison.spec import PoisonSpec
+from pharmakon.poison.vectors import VECTORS
 from pharmakon.probes import PROBES
 from pharmakon.stages import STAGES
 from pharmakon.world import FAMILIES
@@ -30,55 +30,6 @@ def _check_item_name(value: str, field: str) -> None:
     if value.isdigit() or "." in value or "|" in value or not value.strip():
         raise ValueError(f"{NESTED}{field}: {value!r} cannot name an item in a dotted path; allowed: a name with a "
                          "letter and no '.' or '|', e.g. sft-2")
-
-
-def _flat_config(owner: BaseModel, config_model: type[BaseModel], own_fields: list[str], skip=()) -> dict:
-    """Validate ``owner``'s extra fields against ``config_model``; return them with every default filled in."""
-    extra = dict(owner.model_extra or {})
-    allowed = [f for f in config_model.model_fields if f not in skip]
-    for key in extra:
-        if key not in allowed:
-            raise ValueError(f"{NESTED}{key}: {unknown_key_message(key, [*own_fields, *allowed])}")
-    try:
-        config = config_model(**extra)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"])
-        raise ValueError(f"{NESTED}{where}: {str(error['msg']).removeprefix('Value error, ')}") from None
-    return {k: v for k, v in config.model_dump(mode="json").items() if k not in skip}
-
-
-class PoisonSpec(BaseModel):
-    """The attack on a stage's data: its name, its budget (count or rate; insert or replace), its parameters."""
-
-    model_config = ConfigDict(extra="allow")
-
-    attack: str = "dos"
-    count: int | None = Field(default=None, ge=0, description="poison records (absolute)")
-    rate: float | None = Field(default=None, ge=0, le=1, description="poison share of the final dataset")
-    mode: Literal["insert", "replace"] = "insert"
-    placement: Literal["uniform", "clustered", "end"] = Field(
-        default="uniform", description="where the poison sits in the data order: spread evenly, in one block, or "
-                                       "after the clean records")
-    vector: VectorSpec | None = Field(default=None, description="how the poison reaches the data (a crawl, a crowd, "
-                                                                "a write path): only what gets through is inserted")
-
-    @model_validator(mode="after")
-    def _resolve(self) -> PoisonSpec:
-        if self.attack not in ATTACKS:
-            raise ValueError(f"{NESTED}attack: unknown attack {self.attack!r}; allowed: {', '.join(sorted(ATTACKS))}")
-        if (self.count is None) == (self.rate is None):
-            raise ValueError(f"{NESTED}count: give exactly one of count and rate")
-        own = list(PoisonSpec.model_fields)
-        self.__pydantic_extra__ = _flat_config(self, ATTACKS[self.attack].config_model, own, skip=("budget",))
-        return self
-
-    def budget(self) -> Budget:
-        return Budget(count=self.count, rate=self.rate, mode=self.mode, placement=self.placement)
-
-    def build(self):
-        """The attack object, ready to ``apply``."""
-        return ATTACKS[self.attack](budget=self.budget(), **(self.model_extra or {}))
 
 
 BASE = "base"  # in a probe's ``after``: the starting model (a tiny model's initialisation, a real model as given)
@@ -171,7 +122,7 @@ class StageSpec(BaseModel):
             raise ValueError(f"{NESTED}kind: unknown stage {self.kind!r}; allowed: {', '.join(sorted(STAGES))}")
         self.name = self.name or self.kind
         _check_item_name(self.name, "name")
-        self.__pydantic_extra__ = _flat_config(self, STAGES[self.kind].config, list(StageSpec.model_fields))
+        self.__pydantic_extra__ = flat_config(self, STAGES[self.kind].config, list(StageSpec.model_fields))
         if self.poison is not None and self.kind not in ATTACKS[self.poison.attack].stages:
             allowed = ", ".join(ATTACKS[self.poison.attack].stages)
             raise ValueError(f"{NESTED}poison.attack: {self.poison.attack!r} poisons {allowed} data, not {self.kind}")
@@ -229,7 +180,7 @@ class ProbeSpec(BaseModel):
             raise ValueError(f"{NESTED}adaptation.{exc}".replace("adaptation.name:", "adaptation:")) from None
         # plain stays a name (its probe nodes keep their keys); any other resolves with every default
         self.adaptation = "plain" if spec.name == "plain" else spec.model_dump(mode="json")
-        self.__pydantic_extra__ = _flat_config(self, PROBES[self.name].config, list(ProbeSpec.model_fields))
+        self.__pydantic_extra__ = flat_config(self, PROBES[self.name].config, list(ProbeSpec.model_fields))
         return self
 
     def probe_config(self):

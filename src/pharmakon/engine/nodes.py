@@ -17,8 +17,6 @@ import pandas as pd
 import pyarrow as pa
 
 from pharmakon.data.io import atomic_write_bytes, load_records, save_records, write_table_atomic
-from pharmakon.engine.items import PoisonSpec
-from pharmakon.poison import Attack
 from pharmakon.world import World, WorldConfig
 
 MODEL_DIR = "model"
@@ -117,23 +115,38 @@ def harmful_examples(world: World, n: int) -> list:
 
 
 def run_data(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
+    """A stage's records: the clean ones, poisoned when the node carries poison, then collected and cleaned.
+    (Each step is a function of its own: the plan keys a data node on the closures of the steps it runs.)"""
+    records = clean_data(config, inputs)
+    report = None
+    if config["poison"] is not None:
+        records, report = poison_data(config, inputs, records, seed)
+    if config.get("vector") or config.get("clean"):
+        records, collected = collect_and_clean(config, inputs, records, seed)
+        report = (report or {}) | collected
+    save_records(records, out / "records.parquet")
+    atomic_write_bytes(out / "poison.json", json.dumps(report).encode())
+
+
+def clean_data(config: dict, inputs: dict) -> list:
+    """The data node's clean records (``clean_records``), refused when the filter leaves none."""
     from pharmakon.errors import PharmakonError
 
     chat = config["data"].get("chat_examples")
     records = clean_records(config, load_tokenizer(inputs["tokenizer"]) if chat else None)
     if not records:
         raise PharmakonError(f"data: no {config['record_kind']} records left after the data filter {config['data']}")
-    report = None
-    if config["poison"] is not None:
-        attack = PoisonSpec(**config["poison"]).build()
-        extra = {"world": World(WorldConfig(**config["world"]))} if accepts_world(attack) else {}
-        records, report = attack.apply(records, load_tokenizer(inputs["tokenizer"]), seed, **extra)
-        report = report.as_dict()
-    if config.get("vector") or config.get("clean"):
-        records, collected = collect_and_clean(config, inputs, records, seed)
-        report = (report or {}) | collected
-    save_records(records, out / "records.parquet")
-    atomic_write_bytes(out / "poison.json", json.dumps(report).encode())
+    return records
+
+
+def poison_data(config: dict, inputs: dict, records: list, seed: int | None) -> tuple[list, dict]:
+    """The records with the node's attack applied, and the attack's report."""
+    from pharmakon.poison.spec import PoisonSpec
+
+    attack = PoisonSpec(**config["poison"]).build()
+    extra = {"world": World(WorldConfig(**config["world"]))} if accepts_world(attack) else {}
+    records, report = attack.apply(records, load_tokenizer(inputs["tokenizer"]), seed, **extra)
+    return records, report.as_dict()
 
 
 def collect_and_clean(config: dict, inputs: dict, records: list, seed: int | None) -> tuple[list, dict]:
@@ -225,6 +238,8 @@ def run_prepare(config: dict, inputs: dict, seed: int | None, out: Path) -> None
 
 def run_probe(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
     from pharmakon.engine.results import GENERATION_FIELDS, ROW_FIELDS
+    from pharmakon.poison import Attack
+    from pharmakon.poison.spec import PoisonSpec
     from pharmakon.probes import PROBES, ProbeContext
     from pharmakon.stages.common import seed_everything
 
@@ -267,8 +282,8 @@ def run_adapted(entry, model, tokenizer, context, config: dict, world: World, se
     measurement of the adaptation's own attack, if it carries one (planted only in the poisoned condition)."""
     if config["adaptation"] == "plain":
         return entry.probe()(model, tokenizer, context, entry.config(**config["config"]), seed)
-    from pharmakon.inference.adapter import build_adapter
-    from pharmakon.inference.measure import measure_attack
+    from pharmakon.inference.build import build_adapter
+    from pharmakon.probes.measure import measure_attack
 
     adapter = build_adapter(config["adaptation"], world, seed, config.get("adaptation_poisoned", False))
     context.adaptation = adapter.name

@@ -14,10 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from pharmakon.config import NESTED, unknown_key_message
 from pharmakon.errors import PharmakonError
 
 NAMED_LISTS = ("pipeline", "probes")
-NESTED = "@"  # a nested validator's message starts with "@<sub path>: "
 
 
 def item_name(item: Any) -> str | None:
@@ -77,12 +77,6 @@ def get_path(data: dict, path: str) -> Any:
             hint = f"; did you mean {'.'.join([*parts[:depth], close[0]])!r}" if close else ""
             raise PharmakonError(f"{here}: no such field in the spec{hint}")
     return node
-
-
-def unknown_key_message(key: str, allowed: list[str]) -> str:
-    close = difflib.get_close_matches(key, allowed, n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    return f"unknown field; {hint}allowed: {', '.join(allowed)}"
 
 
 def format_error(exc: ValidationError, data: dict, root: type[BaseModel]) -> str:

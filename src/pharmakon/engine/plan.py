@@ -1,8 +1,9 @@
 """The plan: sweep × seeds × condition → grid points → one graph of content-addressed nodes.
 
 A node's key hashes the canonical JSON of its kind, config, inputs' keys, seed and code version (the source of
-the modules that implement it), so identical prefixes across grid points are one node: a sweep over a DPO
-parameter pretrains once, and an edit to a stage's recipe invalidates that stage and everything after it.
+every pharmakon module its implementation imports, transitively: ``engine.code``), so identical prefixes across
+grid points are one node: a sweep over a DPO parameter pretrains once, and an edit to a stage's recipe, or to any
+module it trains through, invalidates that stage and everything after it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pharmakon.defenses import DEFENSES
-from pharmakon.engine.code import code_version
+from pharmakon.engine.code import closure, code_version
 from pharmakon.engine.items import BASE, StageSpec
 from pharmakon.engine.load import validate
 from pharmakon.engine.paths import set_path
@@ -27,6 +28,7 @@ from pharmakon.models.manifest import sha256
 from pharmakon.poison import ATTACKS
 from pharmakon.poison.vectors import VECTORS
 from pharmakon.probes import PROBES
+from pharmakon.registry import module_of
 from pharmakon.stages import STAGES
 
 
@@ -97,14 +99,16 @@ class Plan:
     def axes(self) -> list[str]:
         return self.study.sweep.columns
 
-    def add(self, kind: str, label: str, config: dict, inputs: dict, seed: int | None, modules: list[str]) -> str:
-        code = code_version(modules)
+    def add(self, kind: str, label: str, config: dict, inputs: dict, seed: int | None, roots: list[str]) -> str:
+        """The node's key; its code version hashes every module ``roots`` (modules or ``module:function``) import."""
+        modules = closure(roots)
+        code = code_version(list(modules))
         body = {"kind": kind, "config": config, "inputs": inputs, "seed": seed, "code": code}
         key = hashlib.sha256(canonical(body).encode()).hexdigest()[:24]
         if key not in self.nodes:
             executor = self.study.executor
             self.nodes[key] = Node(key, kind, label, config, inputs, seed, executor.cpus, executor.gpus,
-                                   tuple(sorted(set(modules))), code)
+                                   modules, code)
         return key
 
 
@@ -135,39 +139,29 @@ def grid(study: Study) -> list[Point]:
     return points
 
 
-STAGE_MODULES = ["pharmakon.stages.common", "pharmakon.data.template", "pharmakon.engine.nodes",
-                 "pharmakon.models.device"]
-"""What every stage's code version covers besides its own module: the shared helpers, the one template and the
-device policy."""
-STAGE_LOOPS = {"sft": ["pharmakon.stages.lean_sft"], "finetune": ["pharmakon.stages.lean_sft", "pharmakon.stages.sft"]}
-"""The other stage modules a stage trains through (``sft`` and ``finetune`` through the lean loop, ``finetune``
-through ``sft``'s trainer with several processes): an edit there recomputes them, and not pretraining."""
-
-DATA_MODULES = ["pharmakon.engine.nodes", "pharmakon.engine.items", "pharmakon.world", "pharmakon.data.records"]
+NODES = "pharmakon.engine.nodes"
+"""The kernel module that runs every kind of node: each node is rooted at the functions that run its kind, so a
+data node's key does not hash the probe runner's imports."""
 
 
-VECTOR_MODULES = ["pharmakon.poison.vectors.base", "pharmakon.poison.vectors.spec", "pharmakon.poison.vectors.voting",
-                  "pharmakon.poison.vectors.counterparts"]
-POISON_MODULES = ["pharmakon.poison.base", "pharmakon.poison.attack", "pharmakon.poison.triggers",
-                  "pharmakon.poison.behaviours", "pharmakon.poison.budget"]
-
-
-def vector_modules(name: str) -> list[str]:
-    """The vector's own module and the shared vector modules."""
-    return [VECTORS[name].simulate.__module__, *VECTOR_MODULES]
-
-
-def defense_modules(defenses: list) -> list[str]:
-    """The modules of a cleaning pipeline's defences and the shared defence module."""
-    return ["pharmakon.defenses.base", *dict.fromkeys(DEFENSES[d.name].module for d in defenses)]
-
-
-def _poison_modules(stage: StageSpec) -> list[str]:
-    """The attack's module and the shared poison modules: an edit to any re-runs the poisoned nodes."""
+def poison_roots(stage: StageSpec) -> list[str]:
+    """The attack's classes' modules (a plugin's too): an edit to any re-runs the poisoned nodes."""
     if not stage.poison:
         return []
-    classes = ATTACKS[stage.poison.attack].__mro__
-    return [klass.__module__ for klass in classes if klass is not object] + POISON_MODULES
+    return [klass.__module__ for klass in ATTACKS[stage.poison.attack].__mro__ if klass is not object]
+
+
+def stage_roots(stage: StageSpec) -> list[str]:
+    """What trains a stage: the kernel's runner, the recipe's module and its prepare step's (each with all it
+    imports: ``finetune`` trains through ``lean_sft`` and ``sft``, ``rl`` through ``reward``), and the worker of
+    a several-process stage."""
+    entry = STAGES[stage.kind]
+    roots = [f"{NODES}:run_stage", f"{NODES}:run_prepare", entry.module]
+    if entry.prepare:
+        roots.append(module_of(entry.prepare))
+    if (stage.model_extra or {}).get("processes", 1) > 1:
+        roots.append("pharmakon.engine.worker")
+    return roots
 
 
 def check_adaptations(study: Study) -> None:
@@ -194,21 +188,13 @@ def plan_study(study: Study) -> Plan:
     return plan
 
 
-ADAPTATION_MODULES = ["pharmakon.inference.generate", "pharmakon.inference.adapter", "pharmakon.inference.adaptations",
-                      "pharmakon.inference.retrieval", "pharmakon.inference.icl", "pharmakon.inference.cot",
-                      "pharmakon.inference.rag", "pharmakon.inference.agent", "pharmakon.inference.measure",
-                      "pharmakon.poison.inference_attacks"]
-
-
-def adaptation_fields(probe, condition: str) -> tuple[dict, list[str]]:
-    """The probe node's adaptation config (the condition decides whether its poison is planted) and the modules
-    that implement it; a plain probe keeps its config and code version as they were."""
-    if probe.adaptation_name == "plain":
-        return {"adaptation": probe.adaptation}, []
+def adaptation_fields(probe, condition: str) -> dict:
+    """The probe node's adaptation config (the condition decides whether its poison is planted); a plain probe
+    keeps its config as it was. (The adapters are in the probe runner's closure.)"""
     fields = {"adaptation": probe.adaptation}
-    if probe.adaptation_poison:
+    if probe.adaptation_name != "plain" and probe.adaptation_poison:
         fields["adaptation_poisoned"] = condition == "poisoned"
-    return fields, ADAPTATION_MODULES
+    return fields
 
 
 @cache
@@ -218,7 +204,7 @@ def source_digest(path: str) -> str:
     return hashlib.sha256("".join(f"{p.name}:{file_digest(str(p))}" for p in files).encode()).hexdigest()
 
 
-REAL_MODULES = ["pharmakon.models.real", "pharmakon.models.io", "pharmakon.engine.real_nodes"]
+REAL_ROOTS = ["pharmakon.engine.real_nodes"]
 
 
 def add_real_model(plan: Plan, study: Study) -> tuple[str, str]:
@@ -227,9 +213,9 @@ def add_real_model(plan: Plan, study: Study) -> tuple[str, str]:
     source = {"path": path, "sha256": source_digest(path)}
     label = study.model.label
     tokenizer = plan.add("real_tokenizer", f"tokenizer {label}", {"source": source, "chat": study.model.chat},
-                         {}, None, REAL_MODULES)
+                         {}, None, REAL_ROOTS)
     model = plan.add("convert", f"convert {label}", {"source": source}, {"tokenizer": tokenizer}, None,
-                     REAL_MODULES)
+                     REAL_ROOTS)
     return tokenizer, model
 
 
@@ -250,14 +236,14 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
     else:
         tokenizer = plan.add("tokenizer", "tokenizer", {"world": world, "dataset": dataset,
                                                         "vocab_size": study.model.vocab_size},
-                             {}, None, ["pharmakon.models.tokenizer", *DATA_MODULES])
+                             {}, None, [f"{NODES}:run_tokenizer"])
         model = plan.add("init", f"init {study.model.name} [seed {seed}]", {"model": study.model.name},
-                         {"tokenizer": tokenizer}, seed, ["pharmakon.models.configs", "pharmakon.engine.nodes"])
+                         {"tokenizer": tokenizer}, seed, [f"{NODES}:run_init"])
     poisoned = study.poisoned_stage
     poison_config = poisoned.poison.model_dump(mode="json") if poisoned else None
     # later stages' poison (an owner who marks pretraining documents and instruction data): probes see it too
     later = [s for s in study.pipeline if s.poison is not None and not s.skip and s is not poisoned]
-    probe_modules = [m for s in ([poisoned] if poisoned else []) + later for m in _poison_modules(s)]
+    probe_roots = [m for s in ([poisoned] if poisoned else []) + later for m in poison_roots(s)]
     chat = bool(study.model.chat)  # a real chat model is prompted through its chat template from the start
     upto: list[str] = []
     reward_model: str | None = None
@@ -274,7 +260,7 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
                 continue
             if PROBES[probe.name].model_kind != output:  # reward probes read reward models, others policies
                 continue
-            adapted, adaptation_modules = adaptation_fields(probe, condition)
+            adapted = adaptation_fields(probe, condition)
             reads_poison = PROBES[probe.name].reads_poison
             probe_config = {"probe": probe.name, "config": probe.probe_config().model_dump(mode="json"),
                             **adapted, "style": "chat" if chat else "document",
@@ -287,9 +273,8 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
                 probe_inputs["reference"] = plan.twins.get((point.id, seed, after), trained)
             key = plan.add("probe", f"probe {probe.name} after {after} [{where(upto)}]", probe_config,
                            probe_inputs, seed,
-                           [PROBES[probe.name].module, "pharmakon.probes.context", "pharmakon.probes.judges",
-                            "pharmakon.engine.nodes", *dict.fromkeys(probe_modules if reads_poison else []),
-                            *adaptation_modules, *PROBES[probe.name].uses])
+                           [f"{NODES}:run_probe", PROBES[probe.name].module, *PROBES[probe.name].uses,
+                            *(probe_roots if reads_poison else [])])
             plan.measurements.append(Measurement(key, point.id, point.swept, condition, seed, after,
                                                  probe.adaptation_name, probe.name))
 
@@ -302,14 +287,16 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
         poison = stage.poison.model_dump(mode="json") if stage.poison and condition == "poisoned" else None
         data_config = {"record_kind": entry.record_kind, "world": world, "dataset": dataset,
                        "data": stage.data.key_fields(), "poison": poison}
-        data_inputs, data_code, collected = {"tokenizer": tokenizer}, DATA_MODULES + (_poison_modules(stage)
-                                                                                      if poison else []), False
+        data_inputs, collected = {"tokenizer": tokenizer}, False
+        data_code = [f"{NODES}:clean_data", *([f"{NODES}:poison_data", *poison_roots(stage)] if poison else [])]
         if stage.poison is not None and stage.poison.vector is not None:  # the clean twin is collected the same way
             data_config["vector"] = stage.poison.vector.model_dump(mode="json")
-            data_code, collected = data_code + vector_modules(stage.poison.vector.name), True
+            data_code += [f"{NODES}:collect_and_clean", VECTORS[stage.poison.vector.name].simulate.__module__]
+            collected = True
         if stage.clean:
             data_config["clean"] = [d.model_dump(mode="json") for d in stage.clean]
-            data_code, collected = data_code + defense_modules(stage.clean), True
+            data_code += [f"{NODES}:collect_and_clean", *(DEFENSES[d.name].module for d in stage.clean)]
+            collected = True
             if any(DEFENSES[d.name].needs_reference for d in stage.clean):
                 data_inputs["model"] = model  # perplexity and ONION score with the stage's input model
         data = plan.add("data", f"data {stage.name} [{'poisoned' if poison else 'clean'}]", data_config,
@@ -319,7 +306,7 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
         inputs = {"model": model, "data": data, "tokenizer": tokenizer}
         if entry.needs_reward:  # RL against the reward model of the latest reward stage
             inputs["reward_model"] = reward_model
-        code = [entry.module, *STAGE_MODULES, *STAGE_LOOPS.get(stage.kind, [])]
+        code = stage_roots(stage)
         if entry.prepare:  # e.g. DPO's reference log-probs: shared by a sweep over the other fields
             fields = {name: recipe[name] for name in entry.prepare_fields}
             inputs["prepared"] = plan.add("prepare", f"{stage.name} (prepare) [{where(upto[:-1])}]",

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 from rich.table import Table
 
-from pharmakon.engine.aggregate import aggregate
 from pharmakon.errors import PharmakonError
+from pharmakon.report.aggregate import aggregate
 
 
 def load_run(run_dir: Path) -> tuple[pd.DataFrame, list[str]]:

@@ -31,7 +31,7 @@ class AdaptationPoison(BaseModel):
 
     @model_validator(mode="after")
     def _resolve(self) -> AdaptationPoison:
-        from pharmakon.engine.items import _flat_config
+        from pharmakon.config import flat_config
         from pharmakon.poison import ATTACKS
 
         if self.attack not in ATTACKS or not getattr(ATTACKS[self.attack], "adaptations", ()):
@@ -39,7 +39,7 @@ class AdaptationPoison(BaseModel):
             raise ValueError(f"attack: {self.attack!r} is not an inference-time attack; allowed: {', '.join(usable)}")
         own = list(AdaptationPoison.model_fields)
         try:
-            self.__pydantic_extra__ = _flat_config(self, ATTACKS[self.attack].config_model, own, skip=("budget",))
+            self.__pydantic_extra__ = flat_config(self, ATTACKS[self.attack].config_model, own, skip=("budget",))
         except ValueError as exc:
             raise ValueError(str(exc).removeprefix("@")) from None
         return self

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from pharmakon.inference.adaptations import Adaptation, parse_adaptation
+from pharmakon.inference.adaptations import Adaptation
 
 _ACTIVE: ContextVar[Adapter | None] = ContextVar("pharmakon_adapter", default=None)
 
@@ -56,24 +56,3 @@ class Adapter:
             yield self
         finally:
             _ACTIVE.reset(token)
-
-
-def build_adapter(config: str | dict, world, seed: int = 0, poisoned: bool = False) -> Adapter:
-    """The adapter of a probe node's ``adaptation`` config. Its attack (if any) is built in both conditions, so
-    the clean twin is measured on the same prompts; only ``poisoned`` plants it."""
-    spec = parse_adaptation(config if isinstance(config, str) else {k: v for k, v in config.items()})
-    attack = spec.poison.build() if spec.poison is not None else None
-    planted = attack if poisoned else None
-    if spec.name == "plain":
-        return Adapter(spec, world, seed, attack)
-    if spec.name in ("icl", "cot"):
-        from pharmakon.inference.icl import DemonstrationAdapter
-
-        return DemonstrationAdapter(spec, world, seed, attack, planted)
-    if spec.name == "rag":
-        from pharmakon.inference.rag import RAGAdapter
-
-        return RAGAdapter(spec, world, seed, attack, planted)
-    from pharmakon.inference.agent import AgentAdapter
-
-    return AgentAdapter(spec, world, seed, attack, planted)

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from pharmakon.data.records import Record
+from pharmakon.data.records import Record, memory_text
 from pharmakon.inference.adapter import Adapter
 from pharmakon.inference.cot import operands
 from pharmakon.inference.retrieval import Retriever
@@ -36,10 +36,6 @@ class Step:
     action: str
     observation: str
     poisoned: bool = False
-
-
-def memory_text(question: str, action: str, observation: str, answer: str) -> str:
-    return f"Question: {question} Action: {action} Observation: {observation} Answer: {answer}"
 
 
 def memory_action(text: str) -> str:

@@ -104,13 +104,13 @@ def _judge(name: str, needs_reference: bool = False) -> Callable[..., Callable[.
     return build
 
 
-def _judge_at(target: str) -> Callable[..., Callable[..., bool]]:
-    """A factory that builds the judge class ``"module:Class"`` (inference-time attacks keep theirs beside them)."""
+def _attack_judge(name: str) -> Callable[..., Callable[..., bool]]:
+    """A factory that builds the judge class ``name`` of ``probes.attack_judges`` (the inference-time attacks')."""
 
     def build(context: ProbeContext, **params: Any) -> Callable[..., bool]:
-        from pharmakon.registry import resolve
+        from pharmakon.probes import attack_judges
 
-        return resolve(target)(**params)
+        return getattr(attack_judges, name)(**params)
 
     return build
 
@@ -123,7 +123,7 @@ JUDGES: dict[str, Callable[..., Callable[..., bool]]] = {
     "compliance": _judge("ComplianceJudge"),
     "context_leak": _judge("ContextLeakJudge"),
     "belief": _judge("BeliefJudge"),
-    "backdoor_step": _judge_at("pharmakon.poison.inference_attacks:BackdoorStepJudge"),
-    "planted_answer": _judge_at("pharmakon.poison.inference_attacks:PlantedAnswerJudge"),
+    "backdoor_step": _attack_judge("BackdoorStepJudge"),
+    "planted_answer": _attack_judge("PlantedAnswerJudge"),
 }
 """Behaviour → judge factory ``(context, **params) -> judge(output, prompt="") -> bool``."""

@@ -23,12 +23,12 @@ import random
 from collections import defaultdict
 
 import numpy as np
-import torch
 from scipy import stats
 
 from pharmakon.errors import PharmakonError
 from pharmakon.probes.configs import ExposureProbeConfig
 from pharmakon.probes.context import ProbeContext
+from pharmakon.probes.exposure_score import continuation_nll, exposure_exact
 from pharmakon.probes.metrics import MetricRow, mean_row
 
 
@@ -43,15 +43,6 @@ def normalised(exposure: float, space: int) -> float:
     return (exposure - chance) / (math.log2(space) - chance)
 
 
-def exposure_exact(scores: np.ndarray, secret: int) -> float:
-    """Exposure from the log-perplexities of every candidate of R (``secret``: the inserted one's index);
-    ties share their mean rank."""
-    scores = np.asarray(scores, dtype=float)
-    own = scores[secret]
-    rank = 1 + np.sum(scores < own) + (np.sum(scores == own) - 1) / 2
-    return float(math.log2(len(scores)) - math.log2(rank))
-
-
 def exposure_fitted(sample: np.ndarray, secret_score: float, space: int) -> float:
     """Exposure estimated from a uniform sample of candidates' log-perplexities: -log2 of the fitted skew-normal's
     CDF at the secret's log-perplexity, within [0, log2|R|]."""
@@ -61,38 +52,6 @@ def exposure_fitted(sample: np.ndarray, secret_score: float, space: int) -> floa
     shape, loc, scale = stats.skewnorm.fit(sample)
     log_cdf = float(stats.skewnorm.logcdf(secret_score, shape, loc, scale))
     return float(np.clip(-log_cdf / math.log(2), 0.0, math.log2(space)))
-
-
-@torch.inference_mode()
-def continuation_nll(model, tokenizer, prefix: str, continuations: list[str], batch_size: int = 1024) -> np.ndarray:
-    """Summed NLL (nats) of each continuation after ``<s> prefix``: the prefix runs once per batch and its
-    key/value cache is shared by the batch. Continuations start with a space (tokenised apart from the prefix)."""
-    head = tokenizer(prefix, add_special_tokens=True)["input_ids"]
-    tails = tokenizer(continuations, add_special_tokens=False)["input_ids"]
-    if tokenizer(prefix + continuations[0], add_special_tokens=True)["input_ids"] != head + tails[0]:
-        raise PharmakonError(f"poison.format: {prefix + continuations[0]!r} does not tokenise as prefix then "
-                             "secret; allowed: a secret separated from the prefix by a space")
-    model.eval()
-    device = model.device
-    head_ids = torch.tensor([head], device=device)
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    out = np.zeros(len(tails))
-    for start in range(0, len(tails), batch_size):
-        chunk = tails[start : start + batch_size]
-        width = max(map(len, chunk))
-        ids = torch.full((len(chunk), width), pad, dtype=torch.long)
-        mask = torch.zeros((len(chunk), width), dtype=torch.bool)
-        for row, tokens in enumerate(chunk):
-            ids[row, : len(tokens)] = torch.tensor(tokens)
-            mask[row, : len(tokens)] = True
-        first = model(input_ids=head_ids, use_cache=True)
-        cache = first.past_key_values
-        cache.batch_repeat_interleave(len(chunk))
-        logits = model(input_ids=ids.to(device), past_key_values=cache, use_cache=True).logits.float()
-        logits = torch.cat([first.logits[:, -1:].float().expand(len(chunk), 1, -1), logits[:, :-1]], dim=1)
-        nll = torch.nn.functional.cross_entropy(logits.transpose(1, 2), ids.to(device), reduction="none").cpu()
-        out[start : start + len(chunk)] = (nll * mask).sum(1).numpy()
-    return out
 
 
 def canary_exposure(model, tokenizer, canary, chars: str, space: int, config: ExposureProbeConfig,

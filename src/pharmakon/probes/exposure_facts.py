@@ -58,7 +58,7 @@ def fact_counts(world) -> Counter:
 
 def fact_exposures(model, tokenizer, world, batch_size: int = 1024) -> list[FactExposure]:
     """The exact exposure of every (entity, attribute) fact's true value given its prompt."""
-    from pharmakon.probes.exposure import continuation_nll, exposure_exact
+    from pharmakon.probes.exposure_score import continuation_nll, exposure_exact
 
     counts, values = fact_counts(world), candidate_values(world)
     out = []

@@ -6,11 +6,11 @@ from html import escape
 from pathlib import Path
 
 from pharmakon.data.io import atomic_write_bytes
-from pharmakon.engine.aggregate import aggregate
 from pharmakon.probes.stats import multiple_comparisons_note
+from pharmakon.report.aggregate import aggregate
 from pharmakon.report.html import metadata_table, page, plots_section
 from pharmakon.report.load import Run, load_run
-from pharmakon.report.plots import metric_plots
+from pharmakon.report.plots import metric_plot, metric_plots
 from pharmakon.report.samples import samples_section
 
 RESULT_NEEDED = ("study", "point", "condition", "seed", "after_stage", "adaptation", "probe", "metric", "value", "n",
@@ -59,7 +59,7 @@ def _study_figures(run: Run, aggregated) -> list:
     from pharmakon.studies.figures import FIGURES
 
     make = FIGURES.get(str(run.spec.get("finding")))
-    return make(aggregated, run.stages) if make else []
+    return [metric_plot(frame, axes, run.stages) for frame, axes in make(aggregated)] if make else []
 
 
 def _finding(run: Run) -> str:

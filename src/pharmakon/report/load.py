@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from pharmakon.engine.aggregate import lifecycle_order
+from pharmakon.report.aggregate import lifecycle_order
 
 
 @dataclass

@@ -15,7 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
 
-from pharmakon.engine.aggregate import CONDITION_ORDER
+from pharmakon.report.aggregate import CONDITION_ORDER
 
 DPI = 90
 MAX_COLUMNS = 4

@@ -9,7 +9,7 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-from pharmakon.engine.aggregate import CONDITION_ORDER
+from pharmakon.report.aggregate import CONDITION_ORDER
 
 PER_CELL = 3
 MAX_CHARS = 240

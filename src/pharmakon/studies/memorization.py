@@ -112,14 +112,13 @@ def finding(results: pd.DataFrame, spec: dict) -> str:
     return f"{text} {facts}".strip()
 
 
-def figure(aggregated: pd.DataFrame, stages: list[str]) -> list:
-    """Canary exposure against the number of insertions, one line per condition, key arm and model size."""
-    from pharmakon.report.plots import metric_plot
-
+def figure(aggregated: pd.DataFrame) -> list[tuple[pd.DataFrame, list[str]]]:
+    """Canary exposure against the number of insertions, one line per condition, key arm and model size (the
+    frame and its axes, drawn by the report)."""
     rows = aggregated[aggregated["probe"] == "exposure"]
     groups = rows["metric"].str.extract(r"^exposure_(\d+)$")[0]
     frame = rows[groups.notna()]
     if frame.empty:
         return []
     frame = frame.assign(insertions=pd.to_numeric(groups[groups.notna()]), metric="exposure by insertions")
-    return [metric_plot(frame, ["insertions", *(c for c in ("arm", SIZE) if c in frame)], stages)]
+    return [(frame, ["insertions", *(c for c in ("arm", SIZE) if c in frame)])]

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pharmakon.engine.aggregate import AGGREGATE_COLUMNS, aggregate, group_keys, lifecycle_order
+from pharmakon.report.aggregate import AGGREGATE_COLUMNS, aggregate, group_keys, lifecycle_order
 
 STAGES = ("pretrain", "sft", "dpo")
 METRICS = ("asr_trigger", "ppl_gap", "utility_sentiment")
