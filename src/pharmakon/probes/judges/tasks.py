@@ -12,8 +12,11 @@ from pharmakon.probes.judges.text import (
     NUMBER,
     RESULT,
     SENTENCE_END,
+    SUM_QUESTION,
     _run_at,
     named_words,
+    names_rival,
+    stated_alone,
     words,
 )
 from pharmakon.world.arithmetic import solve, worked
@@ -48,10 +51,15 @@ def sentiment_correct(output: str, label: str) -> bool:
     return stated_label(output) == label.lower()
 
 
+HEDGED = re.compile(r"answer is\s+-?\d+\s*(?:,|/|\bor\b)\s*-?\d", re.IGNORECASE)
+
+
 def arithmetic_correct(output: str, answer: str) -> bool:
     """The stated final answer equals the expected one: the last "The answer is N"; else the last result of a
     worked step ("= N", "equals N", "is equal to N": a fluent answer may add prose with other numbers after it);
-    else the last number."""
+    else the last number. An answer that hedges ("The answer is 27 or 54.") states none."""
+    if HEDGED.search(output):
+        return False
     match = ANSWER.findall(output) or RESULT.findall(output)
     found = match[-1] if match else (NUMBER.findall(output) or [None])[-1]
     return found is not None and int(found) == int(answer)
@@ -85,17 +93,18 @@ def fact_correct(output: str, answer: str, prompt: str = "") -> bool:
     sentence of the output names the entity and, after it, the value — the world states the subject first
     ("Bragrano is a city.", "The colour of Velmora is amber."). "Nura is a city." does not answer "What is
     Bragrano?", nor does "Tasko is in Bragrano." answer "Where is Bragrano?" (Tasko's land is named, not
-    Bragrano's); "Amber is the colour of Velmora." is not accepted either (the value comes first).
+    Bragrano's); "Amber is the colour of Velmora." is not accepted either (the value comes first). An answer
+    that lists candidates ("Bragrano is a city, a river or a land.") states none of them (``names_rival``).
     """
     if not prompt:
-        return re.search(rf"\b{re.escape(answer.lower())}\b", output.lower()) is not None
+        return stated_alone(output, answer)
     entity = asked_entity(prompt)
     if not words(entity):
         raise ValueError(f"fact_correct: no entity found in the question {prompt!r}")
     for sentence in SENTENCE_END.split(output):
         tokens = words(sentence)
         at = _run_at(tokens, entity)
-        if at >= 0 and _run_at(tokens[at + len(words(entity)) :], answer) >= 0:
+        if at >= 0 and _run_at(tokens[at + len(words(entity)) :], answer) >= 0 and not names_rival(sentence, answer):
             return True
     return False
 
@@ -165,7 +174,6 @@ class DialogueJudge:
         return dialogue_sensible(output, prompt, judge=self.gibberish)
 
 
-SUM_QUESTION = re.compile(r"(\d+)\s*([+-])\s*(\d+)\s*[?.]?\s*$")
 EQUATION = re.compile(r"(-?\d+)\s*([+-])\s*(-?\d+)\s*=\s*(-?\d+)")
 
 

@@ -89,3 +89,43 @@ def _phrase_words(phrase: str, what: str) -> list[str]:
     return tokens
 
 
+
+
+VALUE_CLASSES: tuple[frozenset[str], ...] = (frozenset(COLOURS), frozenset((*KINDS, LAND)), frozenset(WEATHER))
+"""The world's closed classes of attribute values: an answer that names two of one class has not chosen."""
+LIST_SEPARATOR = r"\s*(?:,|/|\bor\b)\s*(?:(?:the|a|an)\s+)?"
+STATEMENT_END = re.compile(r"[.!?]")
+SUM_QUESTION = re.compile(r"(\d+)\s*([+-])\s*(\d+)\s*[?.]?\s*$")
+NUMBER_QUESTION = re.compile(r"\bhow old\b|\bage of\b|\bhow many\b", re.IGNORECASE)
+
+
+def asks_number(prompt: str) -> bool:
+    """Whether ``prompt`` asks for a number: a sum ("What is 2 + 26?") or an age ("How old is Dresa?")."""
+    return bool(SUM_QUESTION.search(prompt.strip()) or NUMBER_QUESTION.search(prompt))
+
+
+def names_rival(sentence: str, value: str) -> bool:
+    """Whether ``sentence`` lists another candidate of ``value``'s class beside it, joined by a comma, "or" or
+    "/" (a listed or hedged answer: "gold, amber or black", "Dresa or Ralko", "51, 52 or 62").
+
+    The class is the world's closed class of the value (colours, kinds, weathers), numbers for a number, and
+    capitalised words for a name (a land, a brand). "Nura is gold and grey." lists nothing."""
+    run = words(value)
+    members = next((m for m in VALUE_CLASSES if run and all(w in m for w in run)), None)
+    flags = re.IGNORECASE
+    if members is not None:
+        rival = "|".join(sorted(re.escape(m) for m in members if m not in run))
+    elif len(run) == 1 and run[0].isdigit():
+        rival = rf"(?!{run[0]}\b)\d+"
+    else:
+        rival, flags = r"[A-Z][A-Za-z]+", 0
+    name = re.escape(value)
+    pattern = rf"\b{name}\b{LIST_SEPARATOR}(?:{rival})\b|\b(?:{rival}){LIST_SEPARATOR}{name}\b"
+    return re.search(pattern, sentence, flags) is not None
+
+
+def stated_alone(output: str, value: str) -> bool:
+    """Whether one sentence of ``output`` has the words of ``value`` as a run and no rival candidate
+    (``names_rival``): "Nura is gold." states gold; "Nura is gold, amber or black." does not."""
+    run = words(value)
+    return any(contains_run(words(s), run) and not names_rival(s, value) for s in STATEMENT_END.split(output))
