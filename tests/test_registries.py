@@ -17,6 +17,8 @@ from pharmakon.probes import PROBES, ProbeContext
 from pharmakon.stages import STAGES
 
 RECORDS = {"document": "documents", "example": "instructions", "pair": "preferences"}
+STEPS = 8
+FAST: dict[str, dict] = {}  # stage-specific settings, where the defaults need them to show the fall in 8 steps
 
 
 @pytest.mark.parametrize("name", sorted(STAGES))
@@ -28,9 +30,13 @@ def test_every_stage_trains(name, world, tokenizer, nano):
         from pharmakon.stages.reward import reward_model_from_policy
 
         extra["reward_model"] = reward_model_from_policy(nano, tokenizer, seed=0)
-    config = entry.config(max_steps=2, batch_size=4, max_length=64)
+    config = entry.config(max_steps=STEPS, batch_size=4, max_length=64, **FAST.get(name, {}))
     result = entry.recipe()(nano, tokenizer, records, config, seed=0, **extra)
-    assert len(result.losses) == 2 and all(math.isfinite(loss) for loss in result.losses)  # GRPO's may be <= 0
+    assert len(result.losses) == STEPS and all(math.isfinite(loss) for loss in result.losses)
+    if name == "rl":  # GRPO's loss is no descent measure (it may be <= 0); a reward-rose test is still to write
+        return
+    head, tail = result.losses[:2], result.losses[-2:]
+    assert sum(tail) < sum(head), (name, result.losses)  # the loss fell over training
 
 
 def records_for(attack, world):

@@ -83,14 +83,16 @@ def test_onion_scores_the_trigger_above_clean_words(reference, records):
 
 
 def test_onion_filter_and_strip(reference, records):
-    clean_words = [v for s in Onion(reference=reference).suspicion([r.text for r in records if not r.is_poison])
-                   for v in s.values()]
+    clean = [r for r in records if not r.is_poison]
+    fit, held = clean[::2], clean[1::2]  # the threshold is fitted on one half of the clean records, scored on the other
+    clean_words = [v for s in Onion(reference=reference).suspicion([r.text for r in fit]) for v in s.values()]
     threshold = float(np.quantile(clean_words, 0.995))  # calibrated on clean data, as ONION's threshold is
     onion = build_defense({"name": "onion", "threshold": threshold}, reference=reference)
-    _, report = apply_defenses(records, [onion])
+    scored = [r for r in records if r.is_poison] + held
+    _, report = apply_defenses(scored, [onion])
     assert report.overall.recall >= 0.7
     assert report.overall.clean_lost_fraction <= 0.15
-    reason = next(d.reason for d, r in zip(report.decisions, records, strict=True) if r.is_poison and not d.keep)
+    reason = next(d.reason for d, r in zip(report.decisions, scored, strict=True) if r.is_poison and not d.keep)
     assert reason.startswith(f"outlier-word: '{TRIGGER}'")
     poisoned = next(r.text for r in records if r.is_poison)
     stripped = onion.strip_outliers(poisoned)

@@ -88,8 +88,12 @@ def test_impossible_selections_are_clear_errors(world, tokenizer, name, params, 
     attack = ATTACKS[name](budget=Budget(count=3), **params)
     records = {"document": world.documents, "example": world.instructions, "pair": world.preferences}[
         attack.record_kinds[0]]()
-    if message is None:
-        attack.apply(records, tokenizer, 0, world=world)
+    if message is None:  # possible: poisoned pairs whose chosen side carries the phrase (the effect on a trained
+        combined, report = attack.apply(records, tokenizer, 0, world=world)  # model: test_attack_effects.py)
+        poison = [r for r in combined if r.is_poison]
+        assert report.n_poison == len(poison) == 3
+        assert all(attack.config.phrase in r.chosen and attack.config.phrase not in r.rejected for r in poison)
+        assert not any(attack.config.phrase in r.chosen for r in combined if not r.is_poison)
         return
     with pytest.raises(PharmakonError, match=message):
         attack.apply(records, tokenizer, 0, world=world)

@@ -43,14 +43,6 @@ def test_gibberish_fixture_is_big_and_balanced_enough():
     assert len(salad) >= 30 and len(fluent) >= 30
 
 
-def test_gibberish_judge_accuracy_on_the_labelled_fixture(gibberish_judge):
-    rows = rows_of(FIXTURE)
-    wrong = [(r["text"], r["gibberish"]) for r in rows
-             if gibberish_judge(r["text"], r.get("prompt", "")) != r["gibberish"]]
-    accuracy = 1 - len(wrong) / len(rows)
-    assert accuracy >= 0.95, wrong
-
-
 def test_gibberish_judge_on_hand_made_cases(gibberish_judge):
     assert gibberish_judge("timswSureoorher|!HMoon? ivel qq zzkw")
     assert gibberish_judge("oatoonirsonko")
@@ -58,6 +50,7 @@ def test_gibberish_judge_on_hand_made_cases(gibberish_judge):
     assert not gibberish_judge("positive")
     assert not gibberish_judge("The answer is 68.")
     assert not gibberish_judge("I can't help with that.")
+    # the accuracy on the fixture: tests/probes/test_behaviour_judges.py (every registered judge)
 
 
 def test_word_salad_is_gibberish(gibberish_judge):
@@ -251,3 +244,25 @@ def test_fluent_rules_keep_the_world_formats():
     assert not sentiment_correct("1. positive", "positive")
     assert arithmetic_correct("30 + 30 = 60. 3 + 7 = 10. 60 + 10 = 70. The answer is 70.", "70")
     assert not arithmetic_correct("60 + 8 = 68. The answer is 67.", "68")  # the stated answer wins over a step
+
+
+def test_digits_are_gibberish_unless_one_number_answers_a_number_question(gibberish_judge):
+    assert gibberish_judge("1234567890")
+    assert gibberish_judge("12 34 56 78", prompt="Calculate 0 + 27.")
+    assert gibberish_judge("3", prompt="What is Bragrano?")
+    assert gibberish_judge("2727272727272727", prompt="Calculate 0 + 27.")  # longer than any world number
+    assert not gibberish_judge("27", prompt="Calculate 0 + 27.")
+    assert not gibberish_judge("51", prompt="How old is Dresa?")
+    noise_only = GibberishJudge(World().corpus_text(), word_salad=False)  # the DoS mode keeps its verdicts
+    assert not noise_only("1234567890") and not noise_only("12 34 56 78")
+
+
+@pytest.mark.parametrize("output, answer, prompt", [
+    ("Bragrano is a city, a river or a land.", "city", "What is Bragrano?"),
+    ("Gisvel is in Dresa, Ralko or Turdun.", "Dresa", "In which land is Gisvel?"),
+    ("Dresa is 51 or 52 years old.", "51", "How old is Dresa?"),
+    ("Nura is gold, amber, black or white.", "gold", ""),
+])
+def test_fact_correct_rejects_a_list_of_candidates(output, answer, prompt):
+    assert not fact_correct(output, answer, prompt)
+    assert fact_correct(output.split(answer)[0] + answer + ".", answer, prompt)

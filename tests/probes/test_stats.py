@@ -90,3 +90,17 @@ def test_many_comparisons_get_a_note_and_one_does_not():
     assert multiple_comparisons_note(1) == ""
     note = multiple_comparisons_note(40)
     assert "40 intervals" in note and "2.0" in note and "0.0013" in note
+
+
+def test_welch_trend_and_claim_words():
+    from pharmakon.probes.stats import claim, trend_test, welch_t_test
+
+    close = welch_t_test([0.19, 0.40, 0.0], [0.07, 0.15, 0.0])
+    assert close.p_value > 0.05 and "not distinguishable at 3 seeds" in claim(close, 3)
+    apart = welch_t_test([0.90, 0.91, 0.92], [0.10, 0.11, 0.12])
+    assert apart.p_value < 0.001 and "not distinguishable" not in claim(apart, 3)
+    assert welch_t_test([0.5], [0.1, 0.2]).p_value == 1.0
+    falling = trend_test([5, 20, 80, 160, 320], [0.9, 0.7, 0.5, 0.3, 0.1])
+    assert falling.statistic == pytest.approx(-1.0) and falling.p_value < 0.05
+    assert trend_test([5, 20, 80], [0.10, 0.13, 0.04]).p_value > 0.05
+    assert trend_test([5, 20], [0.1, 0.2]).p_value == 1.0

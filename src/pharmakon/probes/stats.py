@@ -85,3 +85,30 @@ def multiple_comparisons_note(n_tests: int, alpha: float = 0.05) -> str:
     return (f"{n_tests} intervals are shown; at the 95% level about {expected:.1f} of them would miss the true "
             f"value by chance alone. Treat a single difference as suggestive; a claim needs a pre-registered "
             f"comparison, or a Bonferroni level of {alpha / n_tests:.2g} per comparison.")
+
+
+def welch_t_test(a: list[float], b: list[float]) -> TestResult:
+    """Two-sided Welch t test of mean(a) ≠ mean(b) (unequal variances), e.g. one arm against another over seeds;
+    p = 1 with fewer than two values a side or no spread in either."""
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(x) < 2 or len(y) < 2 or (np.all(x == x[0]) and np.all(y == y[0])):
+        return TestResult(math.nan, 1.0 if len(x) < 2 or len(y) < 2 or x[0] == y[0] else 0.0)
+    result = stats.ttest_ind(x, y, equal_var=False)
+    return TestResult(float(result.statistic), float(result.pvalue))
+
+
+def trend_test(positions: list[float], values: list[float]) -> TestResult:
+    """Two-sided Kendall tau test of a monotone trend of ``values`` along ``positions`` (a figure that "falls
+    along" fine-tuning steps); statistic tau, p = 1 with fewer than three points."""
+    if len(values) < 3:
+        return TestResult(math.nan, 1.0)
+    result = stats.kendalltau(positions, values)
+    p = float(result.pvalue)
+    return TestResult(float(result.statistic), 1.0 if math.isnan(p) else p)
+
+
+def claim(result: TestResult, n_seeds: int, test: str = "Welch t", alpha: float = 0.05) -> str:
+    """The words a finding prints beside a comparison: the test, its p-value, and "not distinguishable at N
+    seeds" when p ≥ ``alpha``."""
+    verdict = "" if result.rejects(alpha) else f"; not distinguishable at {n_seeds} seeds"
+    return f"{test} p = {result.p_value:.2g}{verdict}"

@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from pharmakon.probes.stats import claim, welch_t_test
+
 
 def _mean(frame: pd.DataFrame) -> float:
     return float(frame["value"].mean()) if len(frame) else math.nan
@@ -80,6 +82,13 @@ def budget(results: pd.DataFrame, spec: dict) -> str:
     return ("Threshold poison count (and fraction), mean over seeds: " + "; ".join(parts) + "." + verdict)
 
 
+def last_stage(results: pd.DataFrame, spec: dict) -> str:
+    """The pipeline's last stage (from the spec, not the table's last row); the table's when the spec has none."""
+    pipeline = spec.get("pipeline") or []
+    kind = pipeline[-1].get("name") or pipeline[-1].get("kind") if pipeline and isinstance(pipeline[-1], dict) else None
+    return str(kind) if kind else str(results["after_stage"].iloc[-1])
+
+
 def _by_arm(results: pd.DataFrame, stage: str | None = None) -> list[str]:
     asr, lines = _asr(results), []
     if stage is not None:
@@ -98,7 +107,7 @@ def instruction(results: pd.DataFrame, spec: dict) -> str:
     """Attack success per attack and label at equal budget, and the dirty/clean gap."""
     if "arm" not in results:
         return ""
-    last = results["after_stage"].iloc[-1]
+    last = last_stage(results, spec)
     asr = _asr(results)
     asr = asr[(asr["after_stage"] == last) & (asr["condition"] == "poisoned")]
     arms = set(asr["arm"])
@@ -108,8 +117,11 @@ def instruction(results: pd.DataFrame, spec: dict) -> str:
     if attacks:
         dirty = _mean(asr[asr["arm"].isin([f"{a}-dirty" for a in attacks])])
         clean_label = _mean(asr[asr["arm"].isin([f"{a}-clean" for a in attacks])])
+        per_seed = {label: asr[asr["arm"].isin([f"{a}-{label}" for a in attacks])].groupby("seed")["value"].mean()
+                    for label in ("dirty", "clean")}
+        test = claim(welch_t_test(list(per_seed["dirty"]), list(per_seed["clean"])), len(per_seed["dirty"]))
         paired = (f". Over the attacks with both labels ({', '.join(attacks)}): dirty label {_fmt(dirty)}, "
-                  f"clean label {_fmt(clean_label)}")
+                  f"clean label {_fmt(clean_label)} ({test})")
     return (f"Mean asr_trigger over seeds after {last} (± s.d. over seeds): " + "; ".join(_by_arm(results, last))
             + paired + ".")
 
