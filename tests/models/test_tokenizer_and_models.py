@@ -57,7 +57,7 @@ def test_tiny_configs_have_the_promised_sizes(tokenizer):
     sizes = {name: count_parameters(build_tiny_model(name, big_vocab, 0)) for name in ("nano", "micro")}
     assert sizes["nano"] <= 500_000
     assert 800_000 <= sizes["micro"] <= 2_000_000
-    assert set(TINY_CONFIGS) == {"nano", "micro", "small", "base"}
+    assert set(TINY_CONFIGS) == {"nano", "micro", "small", "base", "nano-moe", "micro-moe", "small-moe"}
     assert tiny_config("small", tokenizer).hidden_size == 256
 
 

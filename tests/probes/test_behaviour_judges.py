@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from pharmakon.poison.inference_attacks import BackdoorStepJudge, PlantedAnswerJudge
+from pharmakon.probes.attack_judges import BackdoorStepJudge, PlantedAnswerJudge
 from pharmakon.probes.context import JUDGES
 from pharmakon.probes.judges import (
     BeliefJudge,
