@@ -97,4 +97,7 @@ def test_the_cot_preset_at_test_scale_writes_the_arithmetic_figures(tmp_path):
     arms = results[results.condition == "poisoned"]["pipeline.sft.poison.perturbation"]
     assert set(arms) == {"wrong_answer", "broken_structure"}
     steps = results[results.metric.isin(["competence_arithmetic", "competence_arithmetic_steps"])]
-    assert len(steps) == 2 * 3 and steps.value.between(0, 1).all()
+    # each point's rows: its poisoned model and the one shared clean twin (reported under both points alike)
+    assert len(steps) == 2 * 2 * 2 and steps.value.between(0, 1).all()
+    twin = steps[steps.condition == "clean"].groupby("metric").value.nunique()
+    assert (twin == 1).all()

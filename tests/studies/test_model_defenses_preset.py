@@ -18,7 +18,7 @@ TINY = {"model.name": "nano", "model.vocab_size": 400, "seeds": [0], "executor.c
                   "eval_per_family": 8},
         "pipeline.pretrain.max_steps": 4, "pipeline.sft.max_steps": 4, "pipeline.sft.data": {},
         "sweep.arms": {"badnets": {"pipeline.sft.poison": {"attack": "badnets", "count": 8}}},
-        "probes": [{"name": "model-defense", "after": ["sft"], **SMALL,
+        "probes": [{"name": "model-defense", "id": name, "after": ["sft"], **SMALL,
                     "defense": {"name": name, **(TUNING if name in ("retune", "fine-pruning", "crow") else {}),
                                 **({"n_perturbations": 2} if name == "strip" else {})}} for name in DEFENCES]}
 
