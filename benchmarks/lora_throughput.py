@@ -84,7 +84,9 @@ def trl_arguments(args, out: str, steps: int, careful: bool, bf16: bool) -> SFTC
                   logging_steps=10**9, max_length=args.max_length)
     if not careful:
         return SFTConfig(**common)
-    return SFTConfig(**common, bf16=bf16, gradient_checkpointing=False, padding_free=True)
+    # padding-free without packing: TRL asks for max_length=None (no truncation); the world's examples are far
+    # shorter than --max-length, so neither side truncates
+    return SFTConfig(**{**common, "max_length": None}, bf16=bf16, gradient_checkpointing=False, padding_free=True)
 
 
 def run_trl(args, base, tokenizer, data: Dataset, steps: int, careful: bool = False) -> tuple[float, int]:
