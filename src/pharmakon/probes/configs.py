@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
@@ -160,3 +162,33 @@ class ModelDefenseProbeConfig(BaseModel):
         except PharmakonError as exc:
             raise ValueError(str(exc).removeprefix("defense").lstrip(".: ")) from None
         return {"name": name, **config.model_dump(mode="json")}
+
+
+class ForensicsProbeConfig(BaseModel):
+    """The ``forensics`` probe: rank the stage's training records by their influence on the triggered behaviour,
+    beside the data-side defences' suspicion at the same k, each scored against the poison mask."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    methods: list[Literal["ekfac", "gradient", "perplexity", "onion", "cluster"]] = Field(
+        default=["ekfac", "gradient", "perplexity", "onion", "cluster"], min_length=1,
+        description="ekfac: EK-FAC influence; gradient: gradient dot product (TracIn at the last checkpoint); "
+                    "perplexity, onion, cluster: the data-side defences' own suspicion")
+    k_multiples: list[float] = Field(default=[0.5, 1.0, 2.0], min_length=1,
+                                     description="k of precision@k and recall@k, as multiples of the poison count")
+    n_queries: int = Field(default=48, ge=2, description="triggered held-out prompts whose outputs are traced")
+    contrast: bool = Field(default=True, description="subtract each record's influence on the same prompts "
+                                                     "without the trigger")
+    max_new_tokens: int = Field(default=24, ge=1)
+    temperature: float = Field(default=1.0, gt=0)
+    max_length: int = Field(default=128, ge=8, description="tokens of each record and query scored")
+    fit_examples: int = Field(default=512, ge=8, description="training records the EK-FAC factors are fitted on")
+    onion_max_words: int = Field(default=32, ge=1)
+    batch_size: int = Field(default=32, ge=1)
+
+    @field_validator("k_multiples")
+    @classmethod
+    def _positive(cls, value: list[float]) -> list[float]:
+        if any(k <= 0 for k in value):
+            raise ValueError("every k multiple must be > 0")
+        return value
