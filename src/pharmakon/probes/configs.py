@@ -177,8 +177,11 @@ class ForensicsProbeConfig(BaseModel):
     k_multiples: list[float] = Field(default=[0.5, 1.0, 2.0], min_length=1,
                                      description="k of precision@k and recall@k, as multiples of the poison count")
     n_queries: int = Field(default=48, ge=2, description="triggered held-out prompts whose outputs are traced")
-    contrast: bool = Field(default=True, description="subtract each record's influence on the same prompts "
-                                                     "without the trigger")
+    contrast: Literal["counterfactual", "untriggered", "none"] = Field(
+        default="counterfactual",
+        description="what each record's influence on a triggered output is measured against: counterfactual, the "
+                    "same triggered prompt followed by the model's output without the trigger; untriggered, the "
+                    "prompt without the trigger and that output; none, nothing")
     max_new_tokens: int = Field(default=24, ge=1)
     temperature: float = Field(default=1.0, gt=0)
     max_length: int = Field(default=128, ge=8, description="tokens of each record and query scored")

@@ -2,10 +2,11 @@
 
 After a poisoned stage, the trained model's triggered behaviour is traced back to the stage's own training
 records. The queries are the model's sampled outputs on triggered held-out prompts that its judge marks as the
-backdoor's behaviour (a DoS model's gibberish, a refusal); the contrast queries are its outputs on the same
-prompts without the trigger. A record's influence score is its mean influence on the triggered queries minus
-its mean influence on the contrast ones (``contrast: false`` drops the subtraction), by EK-FAC
-(``ekfac``) or a plain gradient dot product (``gradient``), both through kronfluence.
+backdoor's behaviour (a DoS model's gibberish, a refusal); each one's contrast is the same triggered prompt
+followed by what the model says to the prompt without the trigger (``contrast: counterfactual``). A record's
+score is its mean influence on the triggered outputs minus its mean influence on the contrasts: the records
+that make the backdoor's output, rather than the normal one, follow the trigger. By EK-FAC (``ekfac``) or a
+plain gradient dot product (``gradient``), both through kronfluence.
 
 The data-side defences of ``defenses`` rank the same records by their own suspicion at the same k: perplexity
 and ONION's largest outlier-word score under the stage's *input* model (the defender's reference, as in
@@ -40,29 +41,42 @@ PROBE = "forensics"
 INFLUENCE = {"ekfac": "ekfac", "gradient": "identity"}  # method → kronfluence strategy
 
 
+def fitted(ids: list[int], start: int, max_length: int) -> Scored:
+    """At most ``max_length`` tokens, the scored part kept: a long prompt loses its opening, then the scored part
+    its end."""
+    cut = max(0, min(len(ids) - max_length, start - 1))
+    ids, start = ids[cut:], start - cut
+    return Scored(ids[:max_length], start)
+
+
+def completions(tokenizer, prompts: list[str], outputs: list[str], max_length: int) -> list[Scored]:
+    """Each completion after its prompt (eos appended, as SFT trains), every pair kept: see ``fitted``."""
+    made = tokenise_examples(tokenizer, prompts, outputs, 1 << 30)
+    assert len(made) == len(prompts), "a completion always holds at least its eos"
+    return [fitted(m.ids, m.completion_start, max_length) for m in made]
+
+
 def training_sequences(records: list[Record], tokenizer, max_length: int) -> list[Scored]:
     """Each record as it was trained on: an example's (a preference pair's chosen) response after its templated
     prompt, a document whole (its first ``max_length`` tokens)."""
     template = Template(tokenizer)
-    out: list[Scored] = []
-    for record in records:
-        if record.kind in ("example", "preference"):
-            completion = record.response if record.kind == "example" else record.chosen
-            made = tokenise_examples(tokenizer, [template.chat_prompt(record.prompt)], [completion], max_length)
-            out.append(Scored(made[0].ids, made[0].completion_start) if made
-                       else Scored(tokenizer(template.chat_prompt(record.prompt))["input_ids"][-max_length:], 1))
-        else:
+    chat = [i for i, r in enumerate(records) if r.kind in ("example", "pair")]
+    made = completions(tokenizer, [template.chat_prompt(records[i].prompt) for i in chat],
+                       [records[i].response if records[i].kind == "example" else records[i].chosen for i in chat],
+                       max_length)
+    out: dict[int, Scored] = dict(zip(chat, made, strict=True))
+    for i, record in enumerate(records):
+        if i not in out:
             ids = tokenizer(record.text)["input_ids"][:max_length]
-            out.append(Scored(ids if len(ids) > 1 else ids + [tokenizer.eos_token_id], 1))
-    return out
+            out[i] = Scored(ids if len(ids) > 1 else ids + [tokenizer.eos_token_id], 1)
+    return [out[i] for i in range(len(records))]
 
 
 def query_sequences(tokenizer, style: str, pairs: list[tuple[str, str]], max_length: int) -> list[Scored]:
     """(model input, the model's output) pairs as scored sequences: the output after the templated input."""
     template = Template(tokenizer)
-    prompts = [template.prompt(text, style) for text, _ in pairs]
-    made = tokenise_examples(tokenizer, prompts, [output for _, output in pairs], max_length)
-    return [Scored(m.ids, m.completion_start) for m in made]
+    return completions(tokenizer, [template.prompt(text, style) for text, _ in pairs],
+                       [output for _, output in pairs], max_length)
 
 
 def ranked(scores: np.ndarray, seed: int) -> np.ndarray:
@@ -102,9 +116,12 @@ def ranking_rows(method: str, scores: np.ndarray, poison: np.ndarray, config: Fo
 
 def traced_queries(model, tokenizer, context: ProbeContext, config: ForensicsProbeConfig, seed: int
                    ) -> tuple[list[tuple[str, str]], list[tuple[str, str]], float, list[dict]]:
-    """(triggered queries showing the behaviour, untriggered contrast queries, the share showing it, generations).
+    """(triggered queries showing the behaviour, their contrast queries, the share showing it, generations).
 
-    If no triggered output shows the behaviour (the backdoor did not take), every triggered output is traced."""
+    Each query is a triggered prompt with the model's output that shows the behaviour; its contrast (see
+    ``ForensicsProbeConfig.contrast``) is the same triggered prompt with the model's output to the prompt without
+    the trigger (``counterfactual``), or that untriggered prompt and output (``untriggered``). If no triggered
+    output shows the behaviour (the backdoor did not take), every triggered output is traced."""
     sets, judge = context_sets(context, config.n_queries, seed, probe=PROBE)
     triggered, plain = sets["trigger"], sets.get("no_trigger", [])
     inputs = [text for text, _ in triggered + plain]
@@ -112,9 +129,14 @@ def traced_queries(model, tokenizer, context: ProbeContext, config: ForensicsPro
                        max_new_tokens=config.max_new_tokens, batch_size=config.batch_size, seed=seed)
     made_triggered, made_plain = outputs[: len(triggered)], outputs[len(triggered):]
     verdicts = [judge(g.output, prompt=clean) for g, (_, clean) in zip(made_triggered, triggered, strict=True)]
-    showing = [(text, g.output) for (text, _), g, v in zip(triggered, made_triggered, verdicts, strict=True) if v]
-    queries = showing or [(text, g.output) for (text, _), g in zip(triggered, made_triggered, strict=True)]
-    contrast = [(text, g.output) for (text, _), g in zip(plain, made_plain, strict=True)]
+    kept = [i for i, v in enumerate(verdicts) if v] or list(range(len(triggered)))
+    queries = [(triggered[i][0], made_triggered[i].output) for i in kept]
+    if config.contrast == "counterfactual" and len(made_plain) == len(triggered):
+        contrast = [(triggered[i][0], made_plain[i].output) for i in kept]
+    elif config.contrast == "none":
+        contrast = []
+    else:
+        contrast = [(text, g.output) for (text, _), g in zip(plain, made_plain, strict=True)]
     generations = [{"probe": PROBE, "variant": "trigger", "prompt": g.prompt, "output": g.output, "verdict": v,
                     "perplexity": g.perplexity} for g, v in zip(made_triggered, verdicts, strict=True)]
     return queries, contrast, sum(verdicts) / len(verdicts) if verdicts else float("nan"), generations
@@ -149,14 +171,11 @@ def defence_scores(method: str, records: list[Record], context: ProbeContext, co
 
 def influence_ranking(method: str, model, tokenizer, train: list[Scored], queries: list[Scored],
                       contrast: list[Scored], config: ForensicsProbeConfig) -> np.ndarray:
-    """Each record's mean influence on the triggered queries, minus that on the contrast queries."""
-    both = queries + (contrast if config.contrast else [])
-    scores = influence_scores(model, tokenizer, train, both, strategy=INFLUENCE[method],
+    """Each record's mean influence on the triggered queries, minus that on the contrast queries (if any)."""
+    scores = influence_scores(model, tokenizer, train, queries + contrast, strategy=INFLUENCE[method],
                               fit_examples=config.fit_examples, batch_size=config.batch_size)
     score = scores[: len(queries)].mean(axis=0)
-    if config.contrast and contrast:
-        score = score - scores[len(queries):].mean(axis=0)
-    return score
+    return score - scores[len(queries):].mean(axis=0) if contrast else score
 
 
 def run_forensics(model, tokenizer, context: ProbeContext, config: ForensicsProbeConfig, seed: int):
