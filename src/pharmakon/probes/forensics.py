@@ -51,6 +51,8 @@ def fitted(ids: list[int], start: int, max_length: int) -> Scored:
 
 def completions(tokenizer, prompts: list[str], outputs: list[str], max_length: int) -> list[Scored]:
     """Each completion after its prompt (eos appended, as SFT trains), every pair kept: see ``fitted``."""
+    if not prompts:
+        return []
     made = tokenise_examples(tokenizer, prompts, outputs, 1 << 30)
     assert len(made) == len(prompts), "a completion always holds at least its eos"
     return [fitted(m.ids, m.completion_start, max_length) for m in made]
