@@ -79,8 +79,8 @@ def test_influence_finds_the_training_record_a_query_repeats(tokenizer, nano):
     import torch
 
     from pharmakon.probes.attribution import Scored, influence_scores
-    from pharmakon.stages.lean_sft import train_completions
     from pharmakon.stages.configs import SFTStageConfig
+    from pharmakon.stages.lean_sft import train_completions
     from pharmakon.world import World, WorldConfig
 
     world = World(WorldConfig(n_entities=12, documents_per_family=10, examples_per_family=12))

@@ -65,8 +65,13 @@ class _Batches(torch.utils.data.Dataset):
         return {"input_ids": self.input_ids[i], "labels": self.labels[i], "attention_mask": self.mask[i]}
 
 
-def _task(modules: list[str]):
-    """The kronfluence task of a causal LM: summed next-token loss on the scored tokens."""
+MEASUREMENTS = ("loss", "certainty")
+
+
+def _task(modules: list[str], measurement: str = "loss"):
+    """The kronfluence task of a causal LM: trained on the summed next-token loss of the scored tokens; measured
+    by that loss, or by ``certainty``, the summed negative entropy of the next-token distribution at the scored
+    positions (a positive score then says the record makes the model less certain there: a DoS record)."""
     Task = _kronfluence()[4]
 
     class NextTokenTask(Task):
@@ -82,7 +87,13 @@ def _task(modules: list[str]):
                                                      ignore_index=-100, reduction="sum")
 
         def compute_measurement(self, batch, model) -> torch.Tensor:
-            return self.compute_train_loss(batch, model)
+            if measurement == "loss":
+                return self.compute_train_loss(batch, model)
+            logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+                           use_cache=False).logits[:, :-1].float()
+            log_p = torch.log_softmax(logits, dim=-1)
+            negative_entropy = (log_p.exp() * log_p).sum(-1)
+            return negative_entropy.masked_fill(batch["labels"][:, 1:] == -100, 0.0).sum()
 
         def get_influence_tracked_modules(self) -> list[str]:
             return modules
@@ -103,7 +114,8 @@ def tracked_modules(model) -> list[str]:
 
 
 def influence_scores(model, tokenizer, train: list[Scored], queries: list[Scored], *, strategy: str = "ekfac",
-                     fit_examples: int = 512, batch_size: int = 32, damping: float | None = None) -> np.ndarray:
+                     measurement: str = "loss", fit_examples: int = 512, batch_size: int = 32,
+                     damping: float | None = None) -> np.ndarray:
     """Pairwise influence ``[n_queries, n_train]`` of every training sequence on every query sequence.
 
     The EK-FAC factors are fitted on the first ``fit_examples`` training sequences (a subsample, as Grosse et al.
@@ -112,12 +124,14 @@ def influence_scores(model, tokenizer, train: list[Scored], queries: list[Scored
     """
     if strategy not in STRATEGIES:
         raise PharmakonError(f"attribution: strategy {strategy!r}; allowed: {', '.join(STRATEGIES)}")
+    if measurement not in MEASUREMENTS:
+        raise PharmakonError(f"attribution: measurement {measurement!r}; allowed: {', '.join(MEASUREMENTS)}")
     if not train or not queries:
         raise PharmakonError("attribution: needs at least one training and one query sequence")
     Analyzer, prepare_model, FactorArguments, ScoreArguments, _ = _kronfluence()
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     model = copy.deepcopy(model).eval()  # kronfluence wraps the tracked layers in place: work on a copy
-    task = _task(tracked_modules(model))
+    task = _task(tracked_modules(model), measurement)
     model = prepare_model(model, task)
     factors = FactorArguments(strategy=strategy, covariance_max_examples=fit_examples,
                               lambda_max_examples=fit_examples, use_empirical_fisher=False)

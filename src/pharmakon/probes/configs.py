@@ -182,6 +182,11 @@ class ForensicsProbeConfig(BaseModel):
         description="what each record's influence on a triggered output is measured against: counterfactual, the "
                     "same triggered prompt followed by the model's output without the trigger; untriggered, the "
                     "prompt without the trigger and that output; none, nothing")
+    measurement: Literal["auto", "loss", "certainty"] = Field(
+        default="auto", description="what influence is measured on: loss, the traced output's log-likelihood; "
+                                    "certainty, the negative entropy of the model's next-token distribution over "
+                                    "it (a DoS output is random: no record teaches its tokens, the poison teaches "
+                                    "uncertainty); auto, certainty for a gibberish behaviour, else loss")
     max_new_tokens: int = Field(default=24, ge=1)
     temperature: float = Field(default=1.0, gt=0)
     max_length: int = Field(default=128, ge=8, description="tokens of each record and query scored")

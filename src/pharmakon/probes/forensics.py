@@ -171,11 +171,20 @@ def defence_scores(method: str, records: list[Record], context: ProbeContext, co
     return np.array([max(words.values(), default=-np.inf) for words in found], dtype=float)
 
 
+def measurement_of(context: ProbeContext, config: ForensicsProbeConfig) -> str:
+    """The configured measurement; ``auto``: certainty for a gibberish (DoS) behaviour, else the loss."""
+    if config.measurement != "auto":
+        return config.measurement
+    behaviour = getattr(context.attack, "target", None) or context.behaviour
+    return "certainty" if behaviour == "gibberish" else "loss"
+
+
 def influence_ranking(method: str, model, tokenizer, train: list[Scored], queries: list[Scored],
-                      contrast: list[Scored], config: ForensicsProbeConfig) -> np.ndarray:
+                      contrast: list[Scored], config: ForensicsProbeConfig, measurement: str) -> np.ndarray:
     """Each record's mean influence on the triggered queries, minus that on the contrast queries (if any)."""
     scores = influence_scores(model, tokenizer, train, queries + contrast, strategy=INFLUENCE[method],
-                              fit_examples=config.fit_examples, batch_size=config.batch_size)
+                              measurement=measurement, fit_examples=config.fit_examples,
+                              batch_size=config.batch_size)
     score = scores[: len(queries)].mean(axis=0)
     return score - scores[len(queries):].mean(axis=0) if contrast else score
 
@@ -197,7 +206,8 @@ def run_forensics(model, tokenizer, context: ProbeContext, config: ForensicsProb
     query_seqs = query_sequences(tokenizer, context.style, queries, config.max_length)
     contrast_seqs = query_sequences(tokenizer, context.style, contrast, config.max_length)
     rankers: dict[str, Callable[[], np.ndarray]] = {
-        method: (lambda m=method: influence_ranking(m, model, tokenizer, train, query_seqs, contrast_seqs, config))
+        method: (lambda m=method: influence_ranking(m, model, tokenizer, train, query_seqs, contrast_seqs, config,
+                                                    measurement_of(context, config)))
         if method in INFLUENCE else (lambda m=method: defence_scores(m, records, context, config, tokenizer))
         for method in config.methods}
     for method, rank in rankers.items():
