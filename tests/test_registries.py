@@ -91,7 +91,9 @@ def test_every_probe_emits_its_metrics(name, world, tokenizer, nano):
                 "ablation": {"ks": [0, 1], "selections": ["attribution"], "n_prompts": 3, "n_attribution": 2,
                              "n_per_task": 1, "n_documents": 2, "max_new_tokens": 4},
                 "model-defense": {"n_prompts": 3, "n_per_task": 2, "n_documents": 3, "max_new_tokens": 4,
-                                  "n_calibration": 4, "defense": {"name": "retune", "n_examples": 8, "max_steps": 1}}}
+                                  "n_calibration": 4, "defense": {"name": "retune", "n_examples": 8, "max_steps": 1}},
+                "forensics": {"n_queries": 3, "max_new_tokens": 4, "fit_examples": 16, "onion_max_words": 4,
+                              "max_length": 32, "k_multiples": [1.0, 2.0], "methods": ["ekfac", "perplexity"]}}
     config = entry.config(**settings[name])
     families = {f: world.eval_items(f) for f in ("sentiment", "arithmetic", "facts", "harm", "benign", "dialogue")}
     context = ProbeContext(families, [r.text for r in world.heldout_documents(3)], list(world.corpus_text()),
@@ -99,6 +101,11 @@ def test_every_probe_emits_its_metrics(name, world, tokenizer, nano):
                            attacks=[DataWatermark(budget=Budget(count=2), owners=2), BackdoorWatermark(),
                                     CanaryAttack(budget=Budget(count=1), secret_length=2)])
     model = nano
+    if entry.needs_data:  # a stage's records (DoS-poisoned documents) and the model the stage started from
+        clean = world.documents()[:24]
+        context.training_records = ATTACKS["dos"](budget=Budget(count=4)).apply(clean, tokenizer, seed=0,
+                                                                                world=world)[0]
+        context.stage_input_model = nano
     if name == "routing":  # routing reads a router: the mixture-of-experts size
         from pharmakon.models.configs import build_tiny_model
 

@@ -199,6 +199,9 @@ class Study(BaseModel):
             if PROBES[probe.name].needs_trigger and self.poisoned_stage is None:
                 raise ValueError(f"probes.{probe.id}: needs a trigger to probe, and no stage carries poison; "
                                  "add poison to a stage or remove this probe")
+            if PROBES[probe.name].needs_data and (not self.has_stages or BASE in (probe.after or [])):
+                raise ValueError(f"probes.{probe.id}.after: reads the records a stage trained on, so it runs after "
+                                 f"stages only; allowed: {', '.join(names) or 'none (the pipeline has no stage)'}")
             kind = PROBES[probe.name].model_kind
             fitting = [s.name for s in self.pipeline if STAGES[s.kind].output == kind]
             for stage in probe.after or []:

@@ -17,6 +17,7 @@ from pharmakon.probes.configs import (
     BackdoorWatermarkProbeConfig,
     CompetenceProbeConfig,
     ExposureProbeConfig,
+    ForensicsProbeConfig,
     ModelDefenseProbeConfig,
     RewardProbeConfig,
     RoutingProbeConfig,
@@ -42,6 +43,7 @@ class ProbeEntry:
     uses: tuple[str, ...] = ()  # further modules (or packages) its code version covers
     reads_poison: bool = True  # False: the pipeline's poison is kept out of the node's key (a clean control's
     # probe is then computed once, not once per arm)
+    needs_data: bool = False  # True: the engine passes the stage's training records and its input model
 
     @property
     def module(self) -> str:
@@ -121,6 +123,19 @@ PROBES.add("model-defense", ProbeEntry(
     uses=("pharmakon.defenses.model", "pharmakon.defenses.onion", "pharmakon.defenses.perplexity",
           "pharmakon.inference.guard", "pharmakon.inference.generate", "pharmakon.probes.backdoor",
           "pharmakon.probes.utility", "pharmakon.stages.lean_sft")))
+
+PROBES.add("forensics", ProbeEntry(
+    "pharmakon.probes.forensics:run_forensics", ForensicsProbeConfig,
+    "which training records planted the backdoor: the stage's records ranked by EK-FAC influence and by gradient "
+    "similarity on the triggered outputs, beside perplexity, ONION and embedding clusters at the same k; "
+    "precision and recall of the true poison among the top k, AUROC, average precision",
+    ("forensics_precision_<method>_k<m>x", "forensics_recall_<method>_k<m>x", "forensics_auroc_<method>",
+     "forensics_ap_<method>", "forensics_seconds_<method>", "forensics_base_rate", "forensics_n_poison",
+     "forensics_queries_showing"),
+    needs_trigger=True, needs_data=True,
+    uses=("pharmakon.probes.attribution", "pharmakon.defenses.cluster", "pharmakon.defenses.onion",
+          "pharmakon.defenses.perplexity", "pharmakon.probes.backdoor", "pharmakon.inference.generate",
+          "pharmakon.stages.lean_sft")))
 
 
 def register_probe(name: str, *, config: type[BaseModel], description: str, metrics: tuple[str, ...],

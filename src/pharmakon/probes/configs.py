@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
@@ -160,3 +162,41 @@ class ModelDefenseProbeConfig(BaseModel):
         except PharmakonError as exc:
             raise ValueError(str(exc).removeprefix("defense").lstrip(".: ")) from None
         return {"name": name, **config.model_dump(mode="json")}
+
+
+class ForensicsProbeConfig(BaseModel):
+    """The ``forensics`` probe: rank the stage's training records by their influence on the triggered behaviour,
+    beside the data-side defences' suspicion at the same k, each scored against the poison mask."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    methods: list[Literal["ekfac", "gradient", "perplexity", "onion", "cluster"]] = Field(
+        default=["ekfac", "gradient", "perplexity", "onion", "cluster"], min_length=1,
+        description="ekfac: EK-FAC influence; gradient: gradient dot product (TracIn at the last checkpoint); "
+                    "perplexity, onion, cluster: the data-side defences' own suspicion")
+    k_multiples: list[float] = Field(default=[0.5, 1.0, 2.0], min_length=1,
+                                     description="k of precision@k and recall@k, as multiples of the poison count")
+    n_queries: int = Field(default=48, ge=2, description="triggered held-out prompts whose outputs are traced")
+    contrast: Literal["counterfactual", "untriggered", "none"] = Field(
+        default="counterfactual",
+        description="what each record's influence on a triggered output is measured against: counterfactual, the "
+                    "same triggered prompt followed by the model's output without the trigger; untriggered, the "
+                    "prompt without the trigger and that output; none, nothing")
+    measurement: Literal["auto", "loss", "certainty"] = Field(
+        default="auto", description="what influence is measured on: loss, the traced output's log-likelihood; "
+                                    "certainty, the negative entropy of the model's next-token distribution over "
+                                    "it (a DoS output is random: no record teaches its tokens, the poison teaches "
+                                    "uncertainty); auto, certainty for a gibberish behaviour, else loss")
+    max_new_tokens: int = Field(default=24, ge=1)
+    temperature: float = Field(default=1.0, gt=0)
+    max_length: int = Field(default=128, ge=8, description="tokens of each record and query scored")
+    fit_examples: int = Field(default=512, ge=8, description="training records the EK-FAC factors are fitted on")
+    onion_max_words: int = Field(default=32, ge=1)
+    batch_size: int = Field(default=32, ge=1)
+
+    @field_validator("k_multiples")
+    @classmethod
+    def _positive(cls, value: list[float]) -> list[float]:
+        if any(k <= 0 for k in value):
+            raise ValueError("every k multiple must be > 0")
+        return value

@@ -37,6 +37,8 @@ class ProbeContext:
     attack: Any = None
     attacks: list = field(default_factory=list)
     reference_model: Any = field(default=None, repr=False)  # the clean twin, for a probe that needs_reference
+    training_records: list | None = field(default=None, repr=False)  # the stage's records, for one that needs_data
+    stage_input_model: Any = field(default=None, repr=False)  # the model the stage started from (needs_data)
     _judges: dict = field(default_factory=dict, repr=False)
 
     def document_prompts(self) -> list[str]:

@@ -20,8 +20,6 @@ import dataclasses
 import random
 import time
 
-from scipy.stats import mannwhitneyu
-
 from pharmakon.defenses.model import build_model_defense
 from pharmakon.defenses.model.base import Defended, DefenseInputs
 from pharmakon.inference.generate import document_perplexity
@@ -30,16 +28,10 @@ from pharmakon.probes.backdoor import context_sets, probe_sets
 from pharmakon.probes.configs import BackdoorProbeConfig, ModelDefenseProbeConfig, UtilityProbeConfig
 from pharmakon.probes.context import DOCUMENT_PREFIX_WORDS, PROMPT_FAMILIES, ProbeContext
 from pharmakon.probes.metrics import MetricRow, point_row
+from pharmakon.probes.stats import auroc
 from pharmakon.probes.utility import utility_probe
 
 PROBE = "model-defense"
-
-
-def auroc(positive: list[float], negative: list[float]) -> float:
-    """Area under the ROC curve of scores that should be higher for ``positive`` (Mann-Whitney U / n1 n2)."""
-    if not positive or not negative:
-        return float("nan")
-    return float(mannwhitneyu(positive, negative).statistic) / (len(positive) * len(negative))
 
 
 def defender_data(context: ProbeContext, config: ModelDefenseProbeConfig, seed: int) -> DefenseInputs:

@@ -112,3 +112,10 @@ def claim(result: TestResult, n_seeds: int, test: str = "Welch t", alpha: float 
     seeds" when p ≥ ``alpha``."""
     verdict = "" if result.rejects(alpha) else f"; not distinguishable at {n_seeds} seeds"
     return f"{test} p = {result.p_value:.2g}{verdict}"
+
+
+def auroc(positive: list[float], negative: list[float]) -> float:
+    """Area under the ROC curve of scores that should be higher for ``positive`` (Mann-Whitney U / n1 n2)."""
+    if not positive or not negative:
+        return float("nan")
+    return float(stats.mannwhitneyu(positive, negative).statistic) / (len(positive) * len(negative))
