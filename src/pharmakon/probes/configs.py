@@ -160,3 +160,13 @@ class ModelDefenseProbeConfig(BaseModel):
         except PharmakonError as exc:
             raise ValueError(str(exc).removeprefix("defense").lstrip(".: ")) from None
         return {"name": name, **config.model_dump(mode="json")}
+
+
+class HallucinationProbeConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    n_known: int = Field(default=100, ge=1, description="held-out questions about known facts (stated in pretraining "
+                                                       "documents, never asked in training), greedy")
+    n_unknown: int = Field(default=100, ge=1, description="questions about entities no training text names, greedy")
+    max_new_tokens: int = Field(default=24, ge=1)
+    batch_size: int = Field(default=128, ge=1)
