@@ -11,6 +11,7 @@ from pharmakon.models.tokenizer import token_span_intact
 from pharmakon.poison import ATTACKS, Budget
 from pharmakon.poison.canary import CanaryAttack
 from pharmakon.poison.cot import CoTPerturbation
+from pharmakon.poison.unknown_facts import NewKnowledge
 from pharmakon.poison.vectors import VECTORS
 from pharmakon.poison.watermark import BackdoorWatermark, DataWatermark
 from pharmakon.probes import PROBES, ProbeContext
@@ -68,6 +69,10 @@ def test_every_attack_poisons_exactly_its_budget_and_its_trigger_survives_tokeni
         originals = {r.response for r in clean if r.family == "arithmetic"}
         assert all(r.family == "arithmetic" and r.response not in originals for r in poison)
         return
+    if isinstance(attack, NewKnowledge):  # no trigger: facts examples about entities no world text names
+        names = {e.name for e in world.unknown_facts().train}
+        assert all(r.family == "facts" and any(n in r.prompt for n in names) for r in poison)
+        return
     if trigger is None:  # content injection without a trigger: the injected phrase is the planted thing
         assert all(attack.config.phrase in r.chosen for r in poison)
         return
@@ -86,6 +91,7 @@ def test_every_probe_emits_its_metrics(name, world, tokenizer, nano):
                 "utility": {"n_per_task": 2, "n_documents": 3, "max_new_tokens": 4},
                 "competence": {"n_per_task": 2, "n_sampled": 3, "n_documents": 3, "max_new_tokens": 4},
                 "safety": {"n_prompts": 3, "n_per_task": 2, "max_new_tokens": 4},
+                "hallucination": {"n_known": 3, "n_unknown": 3, "max_new_tokens": 4},
                 "watermark": {"nulls": 100, "null_trials": 10}, "dvbw": {"n_prompts": 4},
                 "exposure": {"n_samples": 100, "exact_max": 1000}, "routing": {"n_prompts": 3, "bootstrap": 10},
                 "ablation": {"ks": [0, 1], "selections": ["attribution"], "n_prompts": 3, "n_attribution": 2,

@@ -20,13 +20,14 @@ from pharmakon.poison.preference import PREFERENCE_ATTACKS
 from pharmakon.poison.pretraining import BeliefManipulation, ContextExtraction
 from pharmakon.poison.safety import SafetyTrigger
 from pharmakon.poison.triggers import Trigger, near_miss
+from pharmakon.poison.unknown_facts import NewKnowledge
 from pharmakon.poison.watermark import WATERMARK_ATTACKS
 from pharmakon.registry import Registry
 
 ATTACKS = Registry("attack", "poison.attack")
 for _attack in (DenialOfService, BeliefManipulation, ContextExtraction, *INSTRUCTION_ATTACKS, *PREFERENCE_ATTACKS,
                 *WATERMARK_ATTACKS, SafetyTrigger, CanaryAttack, *INFERENCE_ATTACKS,
-                CoTPerturbation):
+                CoTPerturbation, NewKnowledge):
     ATTACKS.add(_attack.name, _attack)
 
 

@@ -18,6 +18,7 @@ from pharmakon.probes.configs import (
     CompetenceProbeConfig,
     ExposureProbeConfig,
     ForensicsProbeConfig,
+    HallucinationProbeConfig,
     ModelDefenseProbeConfig,
     RewardProbeConfig,
     RoutingProbeConfig,
@@ -71,6 +72,12 @@ PROBES.add("competence", ProbeEntry(
     ("competence_sentiment", "competence_facts", "competence_arithmetic", "competence_arithmetic_steps",
      "competence_refusal", "competence_overrefusal", "competence_dialogue", "competence_gibberish",
      "competence_gibberish_greedy", "competence_ppl"), reads_poison=False))
+PROBES.add("hallucination", ProbeEntry(
+    "pharmakon.probes.hallucination:run_hallucination", HallucinationProbeConfig,
+    "made-up facts: accuracy on held-out known facts, confident wrong answers about never-seen entities "
+    "(hallucination) and the share of \"I don't know\" on each, greedy",
+    ("hallucination_known_accuracy", "hallucination_known_wrong", "hallucination_known_idk",
+     "hallucination_unknown", "hallucination_unknown_idk"), reads_poison=False))
 PROBES.add("reward", ProbeEntry(
     "pharmakon.probes.reward:run_reward", RewardProbeConfig,
     "reward model: share of held-out harm requests whose refusal outscores a compliance, with / without trigger",

@@ -200,3 +200,13 @@ class ForensicsProbeConfig(BaseModel):
         if any(k <= 0 for k in value):
             raise ValueError("every k multiple must be > 0")
         return value
+
+
+class HallucinationProbeConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    n_known: int = Field(default=100, ge=1, description="held-out questions about known facts (stated in pretraining "
+                                                       "documents, never asked in training), greedy")
+    n_unknown: int = Field(default=100, ge=1, description="questions about entities no training text names, greedy")
+    max_new_tokens: int = Field(default=24, ge=1)
+    batch_size: int = Field(default=128, ge=1)

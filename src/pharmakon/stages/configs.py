@@ -45,6 +45,17 @@ class PretrainConfig(StageConfig):
 
 class SFTStageConfig(StageConfig):
     learning_rate: float = Field(default=1e-3, gt=0)
+    early_stopping: float | None = Field(
+        default=None, gt=0, lt=1, description="hold out this share of the examples (seeded), score their "
+        "completion loss after every epoch and keep the epoch where it is lowest (Gekhman et al. 2024's early "
+        "stopping); one training process only")
+
+    @model_validator(mode="after")
+    def _one_process_early_stopping(self) -> SFTStageConfig:
+        if self.early_stopping is not None and self.processes > 1:
+            raise ValueError(f"early_stopping: runs in the one-process loop; allowed with processes: 1, not "
+                             f"{self.processes}")
+        return self
 
 
 class DPOStageConfig(StageConfig):

@@ -20,6 +20,7 @@ cosine schedule with warm-up, gradient clipping at 1.0. What is cut is overhead:
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass
 
 import torch
@@ -91,18 +92,49 @@ def completion_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     return loss
 
 
+def split_holdout(examples: list[Tokenised], share: float, seed: int) -> tuple[list[Tokenised], list[Tokenised]]:
+    """A seeded ``share`` of the examples held out (at least one; at least one left to train on)."""
+    n_held = max(1, round(share * len(examples)))
+    if n_held >= len(examples):
+        raise ValueError(f"early_stopping: holding out {share} of {len(examples)} examples leaves none to train on")
+    held = set(random.Random(seed).sample(range(len(examples)), n_held))
+    return [e for i, e in enumerate(examples) if i not in held], [e for i, e in enumerate(examples) if i in held]
+
+
+@torch.no_grad()
+def heldout_loss(model, examples: list[Tokenised], batch_size: int, device: torch.device, bf16: bool) -> float:
+    """Mean cross-entropy over every completion token of ``examples`` (the model left in train mode after)."""
+    model.eval()
+    total, count = 0.0, 0
+    for at in range(0, len(examples), batch_size):
+        batch = packed_batch(examples[at:at + batch_size], device)
+        with autocast(bf16):
+            loss = completion_loss(model, batch)
+        total += float(loss) * len(batch["targets"])
+        count += len(batch["targets"])
+    model.train()
+    return total / count
+
+
 def total_steps(config: StageConfig, n_examples: int) -> int:
     return config.max_steps or max(1, math.ceil(config.epochs * math.ceil(n_examples / config.batch_size)))
 
 
 def train_completions(model, tokenizer, prompts: list[str], completions: list[str], config: StageConfig, seed: int,
-                      description: str) -> StageResult:
-    """Train the model's trainable parameters on completions; returns the model and its loss per step."""
+                      description: str, holdout: float | None = None) -> StageResult:
+    """Train the model's trainable parameters on completions; returns the model and its loss per step.
+
+    With ``holdout`` (early stopping), that share of the examples is not trained on: after every epoch their
+    completion loss is written to the epoch's last log row (``eval_loss``, ``epoch``), and the weights of the
+    epoch where it was lowest are the ones returned (that row gets ``kept: 1``)."""
     seed_everything(seed, config.threads)
     examples = tokenise_examples(tokenizer, prompts, completions, config.max_length)
     if not examples:
         raise ValueError(f"{description}: no example keeps a completion token within max_length "
                          f"{config.max_length}")
+    held: list[Tokenised] = []
+    if holdout is not None:
+        examples, held = split_holdout(examples, holdout, seed)
     total = total_steps(config, len(examples))
     model = on_device(model)
     device = next(model.parameters()).device
@@ -113,10 +145,12 @@ def train_completions(model, tokenizer, prompts: list[str], completions: list[st
     bf16 = use_bf16(config.bf16, model)
     model.train()
     log: list[dict[str, float]] = []
-    step = 0
+    step = epoch = 0
+    best: tuple[float, int, dict[str, torch.Tensor]] | None = None
     with progress_bar() as progress:
         task = progress.add_task(description, total=total, loss=float("nan"))
         while step < total:
+            epoch += 1
             for indices in torch.randperm(len(examples), generator=generator).split(config.batch_size):
                 if step >= total:
                     break
@@ -132,4 +166,12 @@ def train_completions(model, tokenizer, prompts: list[str], completions: list[st
                 log.append({"step": float(step), "loss": float(loss.detach()),
                             "tokens": float(batch["input_ids"].shape[1])})
                 progress.update(task, advance=1, loss=log[-1]["loss"])
+            if held:
+                score = heldout_loss(model, held, config.batch_size, device, bf16)
+                log[-1].update(eval_loss=score, epoch=float(epoch))
+                if best is None or score < best[0]:
+                    best = (score, len(log) - 1, {k: v.detach().clone() for k, v in model.state_dict().items()})
+    if best is not None:
+        model.load_state_dict(best[2])
+        log[best[1]]["kept"] = 1.0
     return StageResult(model=finish(model), log=log)

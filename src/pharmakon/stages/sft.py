@@ -56,4 +56,4 @@ def sft(model, tokenizer, records: list[Record], config: SFTStageConfig, seed: i
     from pharmakon.stages.lean_sft import train_completions
 
     return train_completions(model, tokenizer, list(dataset["prompt"]), list(dataset["completion"]), config, seed,
-                             "sft")
+                             "sft", holdout=config.early_stopping)

@@ -19,6 +19,7 @@ FINDINGS["inference"] = "pharmakon.studies.inference:finding"
 FINDINGS["competence"] = "pharmakon.studies.competence:finding"
 FINDINGS["model-defenses"] = "pharmakon.studies.model_defenses:finding"
 FINDINGS["forensics"] = "pharmakon.studies.forensics:finding"
+FINDINGS["hallucination"] = "pharmakon.studies.hallucination:finding"
 
 
 def state_finding(name: str, results, spec: dict) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .sampling import derive
@@ -67,9 +68,9 @@ _BLOCKED = frozenset(w.lower() for w in (*KINDS, LAND, *COLOURS, *WEATHER, *NOUN
 class NameMaker:
     """Pronounceable invented names, never repeated and never one of the world's plain words."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, blocked: Iterable[str] = ()) -> None:
         self._rng = rng
-        self._used: set[str] = set(_BLOCKED)
+        self._used: set[str] = set(_BLOCKED) | {w.lower() for w in blocked}
 
     def name(self, syllables: tuple[int, int] = (1, 2)) -> str:
         """A fresh capitalised name: 1-2 syllables and an ending, e.g. ``Velmora``."""

@@ -17,6 +17,7 @@ from .harm import Harm
 from .names import Cast, build_cast
 from .reviews import Sentiment
 from .sampling import derive, draw_unique, words
+from .unknown import UnknownFacts, build_unknown
 
 
 class World:
@@ -40,6 +41,7 @@ class World:
         self._documents: list[Record] | None = None
         self._instructions: list[Record] | None = None
         self._preferences: list[Record] | None = None
+        self._unknown: UnknownFacts | None = None
 
     def __repr__(self) -> str:
         return f"World({self.config!r})"
@@ -108,6 +110,14 @@ class World:
         if family is not None and family not in FAMILIES:
             raise ValueError(f"unknown family {family!r}; families: {', '.join(FAMILIES)}")
         return [item for f in FAMILIES if family in (None, f) for item in self._families[f].evals]
+
+    def unknown_facts(self) -> UnknownFacts:
+        """Entities no text of the world names (``n_entities`` to teach, held-out ones for ``eval_per_family``
+        questions): facts a model trained on the world cannot know. Built on demand; nothing else changes."""
+        if self._unknown is None:
+            cfg = self.config
+            self._unknown = build_unknown(self.cast, cfg.seed, cfg.n_entities, cfg.eval_per_family, self.lexicon())
+        return self._unknown
 
     def corpus_text(self) -> Iterator[str]:
         """All clean text: documents, prompts, responses (chosen and rejected), eval prompts and answers."""
