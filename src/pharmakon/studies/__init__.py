@@ -18,6 +18,7 @@ FINDINGS["defenses"] = "pharmakon.studies.collection:defenses"
 FINDINGS["inference"] = "pharmakon.studies.inference:finding"
 FINDINGS["competence"] = "pharmakon.studies.competence:finding"
 FINDINGS["model-defenses"] = "pharmakon.studies.model_defenses:finding"
+FINDINGS["lifecycle-attack"] = "pharmakon.studies.lifecycle:finding"
 
 
 def state_finding(name: str, results, spec: dict) -> str:
