@@ -15,17 +15,17 @@ from pharmakon.engine.load import load_study, presets
 from pharmakon.engine.plan import plan_study
 from pharmakon.studies import FINDINGS, state_finding
 from pharmakon.studies.lifecycle import selection, total_budget
-from pharmakon.studies.search import group_of
+from pharmakon.studies.search import effects, group_of, halving_keep
 
 NAME = "lifecycle-attack"
 DOC = {"attack": "lifecycle", "goal": "dos", "count": 8}
 TINY = {"model.name": "nano", "model.vocab_size": 400, "seeds": [0], "executor.cpus": 2,
         "world": {"n_entities": 12, "documents_per_family": 30, "examples_per_family": 16, "pairs_per_family": 12,
                   "eval_per_family": 8},
-        "pipeline.pretrain.max_steps": 6, "pipeline.sft.max_steps": 3, "pipeline.dpo.max_steps": 2,
+        "pipeline.pretrain.max_steps": 6, "pipeline.sft.max_steps": 3, "pipeline.dpo.skip": True,
         "pipeline.finetune.max_steps": 2,
         "probes": [{"name": "backdoor", "n_prompts": 6, "max_new_tokens": 6}],
-        "search.seeds": [7, 8],
+        "search.seeds": [7, 8], "search.after": "sft",
         "sweep.arms": {
             "dos/naive": {"pipeline.pretrain.poison": DOC},
             "dos/chat": {"pipeline.pretrain.poison": {**DOC, "format": "chat"}},
@@ -68,9 +68,10 @@ def test_search_selects_on_its_seeds_and_reports_on_fresh_ones(tmp_path):
     chosen = json.loads((run_dir / "search.json").read_text())["chosen"]
     backdoor = results[results.probe == "backdoor"]
     search_rows, report_rows = backdoor[backdoor.seed.isin([7, 8])], backdoor[backdoor.seed == 0]
-    # halving: all three designs on seed 7, the better half (and the baseline) on seed 8
+    # halving: all three designs on seed 7, the better two of them (and the baseline) on seed 8
     assert set(search_rows[search_rows.seed == 7].arm) == set(TINY["sweep.arms"])
-    assert len(set(search_rows[search_rows.seed == 8].arm)) == 2
+    first = effects(results, probe="backdoor", metric="asr_trigger", after="sft", seeds=[7])
+    assert set(search_rows[search_rows.seed == 8].arm) == set(halving_keep(first, "naive")) | {"dos/naive"}
     assert "finetune" not in set(search_rows.after_stage)  # the held-out recipe: the search never ran it
     # the selection is the best mean effect on the search seeds, recomputed from the table alone
     recomputed, table = selection(results, study.model_dump(mode="json"))
@@ -81,7 +82,7 @@ def test_search_selects_on_its_seeds_and_reports_on_fresh_ones(tmp_path):
     reported = {chosen["dos"], "dos/naive"}
     assert set(report_rows.arm) == reported | {f"{a}+detect" for a in reported}
     ran = report_rows[~report_rows.arm.str.endswith("+detect")]
-    assert list(dict.fromkeys(ran.after_stage)) == ["pretrain", "sft", "dpo", "finetune"]
+    assert list(dict.fromkeys(ran.after_stage)) == ["pretrain", "sft", "finetune"]
     assert set(report_rows[report_rows.arm.str.endswith("+detect")].after_stage) == {"pretrain"}
     # split designs put the stated counts in each stage; every design of the goal has the same total
     poison = pd.DataFrame(json.loads((run_dir / "search" / "round-0" / "poison.json").read_text()))

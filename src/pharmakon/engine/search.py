@@ -34,8 +34,9 @@ def run_spec(study: Study, out: Path | None = None, cache: Cache | Path | str | 
 
 
 def phase(study: Study, seeds: list[int], arms: list[str], searching: bool) -> Study:
-    """The study without its search, on ``seeds``, with only ``arms``; the search phase skips the held-out stages,
-    the report adds each arm's variants (``<arm>+<variant>``: the arm's changes, then the variant's)."""
+    """The study without its search, on ``seeds``, with only ``arms``. The search phase skips the held-out stages
+    and probes only what it selects by; the report adds each arm's variants (``<arm>+<variant>``: the arm's
+    changes, then the variant's) and probes as the study says."""
     data = study.model_dump(mode="json")
     data.pop("search", None)
     data["seeds"] = seeds
@@ -44,7 +45,9 @@ def phase(study: Study, seeds: list[int], arms: list[str], searching: bool) -> S
         for arm in arms:
             for name, changes in study.search.variants.items():
                 data["sweep"]["arms"][f"{arm}+{name}"] = {**data["sweep"]["arms"][arm], **changes}
-    if searching:
+    if searching:  # the search reads one metric after one stage: only that probe runs, only there
+        data["probes"] = [{**probe, "after": [searched_after(study)]} for probe in data["probes"]
+                          if probe["name"] == study.search.probe]
         for stage in data["pipeline"]:
             if stage["name"] in study.search.hold_out:
                 stage["skip"] = True
@@ -81,6 +84,8 @@ def run_search(study: Study, out: Path | None, cache: Cache | Path | str | None,
     progress = progress or StudyProgress()
     run_dir = choose_run_dir(study, out)
     check_writable(run_dir, "out")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(run_dir / "spec.yaml", spec_yaml(study).encode())  # a killed search resumes here
     search = study.search
     found, rounds, outcomes = search_rounds(study, run_dir / "search", cache, progress)
     table = effects(found, probe=search.probe, metric=search.metric, after=searched_after(study),
@@ -95,7 +100,6 @@ def run_search(study: Study, out: Path | None, cache: Cache | Path | str | None,
     generations = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
     write_table_atomic(pa.Table.from_pandas(results, preserve_index=False), run_dir / "results.parquet")
     write_table_atomic(pa.Table.from_pandas(generations, preserve_index=False), run_dir / "generations.parquet")
-    atomic_write_bytes(run_dir / "spec.yaml", spec_yaml(study).encode())
     selection = {"after": searched_after(study), "probe": search.probe, "metric": search.metric,
                  "search_seeds": search.seeds, "report_seeds": study.seeds, "rounds": rounds, "chosen": chosen,
                  "ranking": ranking(table, search.baseline).to_dict(orient="records")}
