@@ -113,3 +113,21 @@ def test_bad_designs_are_refused_naming_the_field(fields, message):
 def test_mixing_into_examples_is_refused(world, tokenizer):
     with pytest.raises(Exception, match="poison.mix: mixing clean text into a poison record applies to documents"):
         poison_of(world, tokenizer, kind="example", mix=1)
+
+
+def test_placement_at_the_end_puts_every_copy_after_the_clean_documents(world, tokenizer):
+    attack = LifecycleAttack(budget=Budget(count=6, placement="end"), format="chat", repeat=3)
+    clean = world.documents()
+    combined, _ = attack.apply(clean, tokenizer, 0, world=world)
+    assert [r.is_poison for r in combined] == [False] * len(clean) + [True] * 6
+
+
+def test_a_bad_design_in_a_study_is_one_line_naming_its_path():
+    from pharmakon.engine.load import load_study
+    from pharmakon.errors import PharmakonError
+
+    with pytest.raises(PharmakonError) as caught:
+        load_study("lifecycle-attack", {"sweep.arms": {"dos/naive": {"pipeline.pretrain.poison": {
+            "attack": "lifecycle", "count": 8}}}, "pipeline.pretrain.poison.repeat": 0})
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith("pipeline.pretrain.poison.repeat:")
