@@ -29,11 +29,11 @@ def run(spec_or_preset: str | Path | dict, *, out: str | Path | None = None, cac
     """
     from pharmakon.engine.load import load_study
     from pharmakon.engine.progress import StudyProgress
-    from pharmakon.engine.run import run_study
+    from pharmakon.engine.search import run_spec
 
     study = load_study(spec_or_preset, overrides)
     reporter = StudyProgress() if progress else StudyProgress(live=False, quiet=True)
-    outcome = run_study(study, Path(out) if out else None, cache, reporter)
+    outcome = run_spec(study, Path(out) if out else None, cache, reporter)
     return outcome.results
 
 

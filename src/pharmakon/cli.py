@@ -68,7 +68,7 @@ def run(
 
 def _run(spec, out: Path | None, cache: Path | None, dry_run: bool) -> None:
     from pharmakon.engine.plan import plan_study
-    from pharmakon.engine.run import run_study
+    from pharmakon.engine.search import run_spec
     from pharmakon.engine.show import summary_tables
 
     store = _cache(cache)
@@ -82,7 +82,7 @@ def _run(spec, out: Path | None, cache: Path | None, dry_run: bool) -> None:
                       f"({', '.join(f'{k} {v}' for k, v in kinds.items()) or 'nothing'})", highlight=False)
         console.print(f"cache: {store.root}", highlight=False)
         return
-    outcome = run_study(spec, out, store)
+    outcome = run_spec(spec, out, store)
     wide = Console(width=max(console.width, 160))
     for table in summary_tables(outcome.results, spec.sweep.columns):
         wide.print(table)

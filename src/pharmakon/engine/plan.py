@@ -119,6 +119,7 @@ def grid(study: Study) -> list[Point]:
     combos = zip(*axes.values(), strict=True) if study.sweep.mode == "zip" else itertools.product(*axes.values())
     base = study.model_dump(mode="json")
     base["sweep"] = {"mode": study.sweep.mode, "axes": {}, "arms": {}}
+    base.pop("search", None)  # a grid point is one design: the search is over the points
     points = []
     arms = list(study.sweep.arms.items()) or [(None, {})]
     for (arm, changes), values in itertools.product(arms, list(combos) if paths else [()]):

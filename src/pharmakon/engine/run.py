@@ -161,6 +161,9 @@ class RunWriter:
 def run_study(study: Study, out: Path | None = None, cache: Cache | Path | str | None = None,
               progress: StudyProgress | None = None) -> RunOutcome:
     """Run ``study`` into a run dir (resuming there if it holds the same spec); returns its results."""
+    if study.search is not None:
+        raise PharmakonError("search: this study searches its designs in two phases; run it with "
+                             "pharmakon.engine.search.run_spec (as pharmakon run does)")
     started_at, tick = datetime.now().isoformat(timespec="seconds"), time.perf_counter()
     cache = cache if isinstance(cache, Cache) else Cache(cache)
     progress = progress or StudyProgress()

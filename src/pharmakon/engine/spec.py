@@ -11,13 +11,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
 from pharmakon.defenses import DEFENSES
 from pharmakon.engine import checks
 from pharmakon.engine.items import BASE, ProbeSpec, StageSpec
 from pharmakon.engine.model_spec import ModelSpec
 from pharmakon.engine.paths import NESTED, get_path
+from pharmakon.engine.search_spec import SearchSpec, check_search
 from pharmakon.errors import PharmakonError
 from pharmakon.poison import ATTACKS, Attack
 from pharmakon.poison.vectors import VECTORS
@@ -26,7 +27,8 @@ from pharmakon.registry import load_plugins
 from pharmakon.stages import STAGES
 from pharmakon.world import WorldConfig
 
-UNSWEEPABLE = ("name", "description", "question", "anchor", "finding", "seeds", "sweep", "executor", "foundation")
+UNSWEEPABLE = ("name", "description", "question", "anchor", "finding", "seeds", "sweep", "executor", "foundation",
+               "search")
 LINK = "|"  # an axis "a|b" sets the same value at paths a and b (e.g. one poison rate on two branches)
 
 
@@ -156,6 +158,16 @@ class Study(BaseModel):
     probes: list[ProbeSpec] = Field(default_factory=list)
     sweep: SweepSpec = Field(default_factory=SweepSpec)
     executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
+    search: SearchSpec | None = Field(default=None, description="a design search over the arms: select on its "
+                                      "seeds, report the selected design and the baseline on the study's seeds")
+
+    @model_serializer(mode="wrap")
+    def _without_unset_search(self, handler):
+        """A study without a search dumps as it did before searches existed (its spec.yaml resumes as before)."""
+        dumped = handler(self)
+        if dumped.get("search", 0) is None:
+            del dumped["search"]
+        return dumped
 
     @field_validator("seeds", mode="before")
     @classmethod
@@ -252,6 +264,8 @@ class Study(BaseModel):
                     checks.check_dataset_trigger(attack, world_of(self.world), own, stage.name)
                 checks.check_trigger_fits(stage, attack, world_of(self.world))
         checks.check_lora_targets(self)
+        if self.search is not None:
+            check_search(self)
         for i, stage in enumerate(self.pipeline):
             trained_before = self.model.real or any(not s.skip for s in self.pipeline[:i])
             for j, defense in enumerate(stage.clean or []):

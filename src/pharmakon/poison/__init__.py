@@ -16,6 +16,7 @@ from pharmakon.poison.canary import CanaryAttack
 from pharmakon.poison.cot import CoTPerturbation
 from pharmakon.poison.dos import DenialOfService, DenialOfServiceConfig
 from pharmakon.poison.inference_attacks import INFERENCE_ATTACKS
+from pharmakon.poison.lifecycle import LifecycleAttack
 from pharmakon.poison.preference import PREFERENCE_ATTACKS
 from pharmakon.poison.pretraining import BeliefManipulation, ContextExtraction
 from pharmakon.poison.safety import SafetyTrigger
@@ -27,7 +28,7 @@ from pharmakon.registry import Registry
 ATTACKS = Registry("attack", "poison.attack")
 for _attack in (DenialOfService, BeliefManipulation, ContextExtraction, *INSTRUCTION_ATTACKS, *PREFERENCE_ATTACKS,
                 *WATERMARK_ATTACKS, SafetyTrigger, CanaryAttack, *INFERENCE_ATTACKS,
-                CoTPerturbation, NewKnowledge):
+                CoTPerturbation, NewKnowledge, LifecycleAttack):
     ATTACKS.add(_attack.name, _attack)
 
 

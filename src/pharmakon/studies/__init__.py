@@ -20,6 +20,7 @@ FINDINGS["competence"] = "pharmakon.studies.competence:finding"
 FINDINGS["model-defenses"] = "pharmakon.studies.model_defenses:finding"
 FINDINGS["forensics"] = "pharmakon.studies.forensics:finding"
 FINDINGS["hallucination"] = "pharmakon.studies.hallucination:finding"
+FINDINGS["lifecycle-attack"] = "pharmakon.studies.lifecycle:finding"
 
 
 def state_finding(name: str, results, spec: dict) -> str:

@@ -1,0 +1,99 @@
+"""The lifecycle-attack study's finding: per goal, the design the search selected on its seeds, then that design
+against the naive one at an equal budget on the report's fresh seeds, after every stage (the held-out stage is the
+transfer), with a Welch t test over seeds, and what the data-side defences caught of each.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from pharmakon.probes.stats import claim, welch_t_test
+from pharmakon.studies.search import baseline_of, effects, select
+
+DETECT = "+detect"
+
+
+def stage_names(spec: dict) -> list[str]:
+    return [stage.get("name") or stage["kind"] for stage in spec.get("pipeline", [])]
+
+
+def searched_stage(spec: dict) -> str:
+    search = spec["search"]
+    return search.get("after") or [n for n in stage_names(spec) if n not in search.get("hold_out", [])][-1]
+
+
+def total_budget(changes: dict) -> int | None:
+    """The poison records an arm's changes put in all stages together (``None`` when one is a rate)."""
+    total = 0
+    for path, value in changes.items():
+        if path.endswith(".poison") and isinstance(value, dict):
+            if value.get("count") is None:
+                return None
+            total += int(value["count"])
+    return total
+
+
+def selection(results: pd.DataFrame, spec: dict) -> tuple[dict[str, str], pd.DataFrame]:
+    """Each group's selected arm, recomputed from the search seeds' rows (halving: the last round's survivors)."""
+    search = spec["search"]
+    table = effects(results, probe=search.get("probe", "backdoor"), metric=search.get("metric", "asr_trigger"),
+                    after=searched_stage(spec), seeds=search["seeds"])
+    if search.get("method") == "halving" and len(table):
+        last = table["seed"].isin([search["seeds"][-1]])
+        table = table[table["arm"].isin(set(table.loc[last, "arm"]))]
+    return select(table, search.get("baseline", "naive")), table
+
+
+def _per_seed(table: pd.DataFrame, arm: str) -> list[float]:
+    return list(table.loc[table["arm"] == arm, "effect"])
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else math.nan
+
+
+def detection(results: pd.DataFrame, arm: str) -> str:
+    """The cleaning pipeline's overall recall of the arm's poison and its clean loss, mean over seeds."""
+    rows = results[(results["probe"] == "cleaning") & (results.get("arm") == f"{arm}{DETECT}")
+                   & (results["condition"] == "poisoned")]
+    recall = rows.loc[rows["metric"] == "overall_recall", "value"]
+    lost = rows.loc[rows["metric"] == "overall_clean_lost", "value"]
+    if recall.empty:
+        return ""
+    return f"detected {recall.mean():.2f} of its pretraining poison (clean lost {lost.mean():.2f})"
+
+
+def finding(results: pd.DataFrame, spec: dict) -> str:
+    """Selected design vs naive per goal: search effect, then on fresh seeds after each stage, with its test."""
+    if not spec.get("search") or "arm" not in results:
+        return ""
+    search, seeds = spec["search"], spec["seeds"]
+    chosen, searched = selection(results, spec)
+    baseline, metric = search.get("baseline", "naive"), search.get("metric", "asr_trigger")
+    arms = spec.get("sweep", {}).get("arms", {})
+    lines = []
+    for group, best in chosen.items():
+        naive = baseline_of(group, baseline)
+        budgets = {total_budget(arms.get(a, {})) for a in (best, naive)}
+        budget = f"{budgets.pop()} records each" if len(budgets) == 1 else "UNEQUAL budgets"
+        search_line = (f"search (seeds {', '.join(map(str, search['seeds']))}) picked {best} "
+                       f"({_mean(_per_seed(searched, best)):+.2f} vs naive {_mean(_per_seed(searched, naive)):+.2f} "
+                       f"after {searched_stage(spec)})")
+        if best == naive:
+            lines.append(f"{group or 'all'}: {search_line}: the naive design itself")
+            continue
+        stages = []
+        for stage in stage_names(spec):
+            table = effects(results, probe=search.get("probe", "backdoor"), metric=metric, after=stage, seeds=seeds)
+            a, b = _per_seed(table, best), _per_seed(table, naive)
+            if not a or not b:
+                continue
+            stages.append(f"{stage} {_mean(a):+.2f} vs {_mean(b):+.2f} ({claim(welch_t_test(a, b), len(seeds))})")
+        caught = [f"{name} {text}" for name, text in ((best, detection(results, best)),
+                                                    (naive, detection(results, naive))) if text]
+        lines.append(f"{group or 'all'}: {search_line}; on fresh seeds {', '.join(map(str, seeds))} at {budget}, "
+                     f"{metric} excess over the clean twin, selected vs naive, after " + "; ".join(stages)
+                     + (f". Data-side defences: {'; '.join(caught)}" if caught else ""))
+    return ". ".join(lines) + "."
