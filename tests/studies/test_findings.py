@@ -27,3 +27,26 @@ def test_instruction_reads_the_pipelines_last_stage_and_prints_its_test():
     close = instruction(table([0.19, 0.40, 0.00], [0.07, 0.15, 0.00]), SPEC)
     assert "not distinguishable at 3 seeds" in close
     assert last_stage(table([0.1, 0.2], [0.1, 0.2]), {}) == "sft"  # no pipeline in the spec: the table's
+
+
+def test_forensics_finding_reads_precision_at_the_poison_count_and_tests_ekfac_against_the_best_defence():
+    import pandas as pd
+
+    from pharmakon.studies.forensics import finding
+
+    rows = []
+    for seed, (ekfac, onion, perplexity) in enumerate([(0.9, 0.2, 0.5), (0.8, 0.3, 0.4), (0.95, 0.1, 0.45)]):
+        for arm, showing in (("sft-badnets", 1.0), ("dpo-x", 0.0)):
+            for metric, value in (("forensics_precision_ekfac_k1x", ekfac), ("forensics_precision_onion_k1x", onion),
+                                  ("forensics_precision_perplexity_k1x", perplexity),
+                                  ("forensics_precision_ekfac_k2x", 0.01), ("forensics_base_rate", 0.05),
+                                  ("forensics_queries_showing", showing)):
+                rows.append({"arm": arm, "condition": "poisoned", "seed": seed, "after_stage": "sft",
+                             "probe": "forensics", "metric": metric, "value": value})
+    rows.append({"arm": "sft-badnets", "condition": "clean", "seed": 0, "after_stage": "sft", "probe": "backdoor",
+                 "metric": "asr_trigger", "value": 0.0})
+    text = finding(pd.DataFrame(rows), {})
+    assert "sft-badnets (after sft; poison share 0.05 ± 0.00): ekfac 0.88 ± 0.08, perplexity 0.45 ± 0.05, onion " \
+           "0.20 ± 0.10" in text
+    assert "ekfac above the best defence (perplexity): Welch t p = " in text and "not distinguishable" not in text
+    assert text.count("the backdoor did not take") == 1 and "0.01" not in text  # k = 2x is not read

@@ -1,8 +1,9 @@
 """The ``forensics`` finding: per poisoned stage, how much of the true poison each ranking puts in its top k.
 
 Per arm and method: precision at k = the poison count (then equal to recall), mean ± s.d. over seeds, beside the
-poison share (a random ranking's expected precision); then EK-FAC influence against the best data-side defence of
-that arm by a one-sided paired t test over seeds (the same poisoned model and records in each pair).
+poison share (a random ranking's expected precision); then EK-FAC influence against the arm's best data-side
+defence (the one with the highest mean) by a two-sided Welch t test over seeds; and, where the backdoor's judge
+marked none of the triggered outputs, that the backdoor did not take (its records were traced all the same).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import math
 
 import pandas as pd
 
-from pharmakon.probes.stats import claim, paired_t_test
+from pharmakon.probes.stats import claim, welch_t_test
 
 INFLUENCE = ("ekfac", "gradient")
 DEFENCES = ("perplexity", "onion", "cluster")
@@ -40,12 +41,15 @@ def arm_line(arm: str, frame: pd.DataFrame) -> str:
     defences = [m for m in DEFENCES if m in precision]
     if "ekfac" in precision and defences:
         best = max(defences, key=lambda m: precision[m].mean())
-        pairs = pd.concat([precision["ekfac"], precision[best]], axis=1, join="inner").dropna()
-        if len(pairs) >= 2:
-            test = paired_t_test(list(pairs.iloc[:, 0]), list(pairs.iloc[:, 1]))
-            line += f"; ekfac above the best defence ({best}): {claim(test, len(pairs), 'paired t')}"
+        ekfac, other = list(precision["ekfac"]), list(precision[best])
+        if len(ekfac) >= 2 and len(other) >= 2:
+            side = "above" if precision["ekfac"].mean() > precision[best].mean() else "below"
+            line += f"; ekfac {side} the best defence ({best}): {claim(welch_t_test(ekfac, other), len(ekfac))}"
         else:
             line += f"; ekfac against the best defence ({best}): one seed, no test"
+    showing = _per_seed(frame, "forensics_queries_showing")
+    if not showing.empty and (showing == 0).all():
+        line += " (the backdoor did not take: no triggered output showed it; every triggered output was traced)"
     return line
 
 
