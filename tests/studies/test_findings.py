@@ -2,7 +2,9 @@
 
 import pandas as pd
 
-from pharmakon.studies.findings import instruction, last_stage
+from pharmakon.studies.collection import vectors
+from pharmakon.studies.findings import instruction, last_stage, preference, real_instruction
+from pharmakon.studies.safety import finding as safety_finding
 
 
 def table(dirty: list[float], clean: list[float]) -> pd.DataFrame:
@@ -50,3 +52,85 @@ def test_forensics_finding_reads_precision_at_the_poison_count_and_tests_ekfac_a
            "0.20 ± 0.10" in text
     assert "ekfac above the best defence (perplexity): Welch t p = " in text and "not distinguishable" not in text
     assert text.count("the backdoor did not take") == 1 and "0.01" not in text  # k = 2x is not read
+
+
+COLUMNS = ("study", "point", "arm", "condition", "seed", "after_stage", "adaptation", "probe", "metric", "value", "n",
+           "ci_low", "ci_high")
+
+
+def results(rows: list[dict]) -> pd.DataFrame:
+    """A results table with every column the engine writes, from rows that give only what differs."""
+    base = {"study": "hand", "point": 0, "arm": "run", "condition": "poisoned", "seed": 0, "adaptation": "none",
+            "n": 40, "ci_low": 0.0, "ci_high": 1.0}
+    frame = pd.DataFrame([{**base, **row} for row in rows])
+    assert set(COLUMNS) <= set(frame.columns)
+    return frame[list(COLUMNS) + [c for c in frame.columns if c not in COLUMNS]]
+
+
+def asr_rows(stage: str, arm: str, trigger: float, seeds: int = 2, **extra) -> list[dict]:
+    """One stage's backdoor rows of ``arm``: asr_trigger ``trigger`` poisoned, 0.05 without it, 0.01 clean twin."""
+    return [{"arm": arm, "after_stage": stage, "seed": seed, "probe": "backdoor", "condition": condition,
+             "metric": metric, "value": value, **extra}
+            for seed in range(seeds)
+            for condition, metric, value in (("poisoned", "asr_trigger", trigger), ("poisoned", "asr_no_trigger", 0.05),
+                                             ("poisoned", "asr_near_miss", 0.03), ("clean", "asr_trigger", 0.01))]
+
+
+def test_last_stage_is_the_specs_last_stage_that_runs_in_the_arm():
+    spec = {"pipeline": [{"kind": "sft"}, {"kind": "dpo", "name": "align"}, {"kind": "rl", "skip": True}],
+            "sweep": {"arms": {"rl": {"pipeline.align.skip": True, "pipeline.rl.skip": False}}}}
+    frame = results(asr_rows("align", "run", 0.5) + asr_rows("sft", "run", 0.1))
+    assert last_stage(frame, spec) == "align"  # rl is skipped; align is a name, not the kind
+    assert last_stage(frame, spec, "rl") == "rl" and last_stage(frame, spec, "other") == "align"
+
+
+def test_preference_reads_each_arms_last_stage_not_the_tables_last_row():
+    rate = "pipeline.dpo.poison.rate|pipeline.reward.poison.rate"
+    spec = {"pipeline": [{"kind": "sft"}, {"kind": "dpo"}, {"kind": "reward", "skip": True},
+                         {"kind": "rl", "skip": True}],
+            "sweep": {"arms": {"dpo": {"pipeline.dpo.skip": False},
+                               "reward-rl": {"pipeline.dpo.skip": True, "pipeline.reward.skip": False,
+                                             "pipeline.rl.skip": False}}}}
+    rows = []
+    for r, dpo, rl in ((0.01, 0.30, 0.20), (0.1, 0.70, 0.40)):
+        # each arm's last rows are an earlier stage's (sft at 0.99): the table's last row is not the last stage
+        rows += asr_rows("dpo", "dpo", dpo, **{rate: r}) + asr_rows("sft", "dpo", 0.99, **{rate: r})
+        rows += asr_rows("rl", "reward-rl", rl, **{rate: r}) + asr_rows("sft", "reward-rl", 0.99, **{rate: r})
+    finding = preference(results(rows), spec)
+    assert "dpo (after dpo) 0.01: 0.30, 0.1: 0.70; slope 0.40 per decade" in finding
+    assert "reward-rl (after rl) 0.01: 0.20, 0.1: 0.40; slope 0.20 per decade" in finding
+
+
+def test_real_instruction_reads_the_specs_last_stage_not_the_tables_last_row():
+    spec = {"pipeline": [{"kind": "sft"}, {"kind": "finetune"}]}
+    utility = [{"arm": "badnets-dirty", "after_stage": stage, "probe": "utility", "condition": condition,
+                "metric": metric, "value": value}
+               for stage, poisoned, clean in (("finetune", 0.6, 0.7), ("sft", 0.1, 0.1))
+               for condition, value in (("poisoned", poisoned), ("clean", clean))
+               for metric in ("utility_sentiment", "utility_arithmetic", "utility_facts")]
+    frame = results(asr_rows("finetune", "badnets-dirty", 0.8) + utility + asr_rows("sft", "badnets-dirty", 0.2))
+    finding = real_instruction(frame, spec)
+    assert finding.startswith("Mean asr_trigger over seeds after finetune: badnets-dirty 0.80 ± 0.00 (no trigger "
+                              "0.05, near-miss 0.03, clean control 0.01)")
+    assert "poisoned runs 0.60, clean control 0.70 (-10.0 points)" in finding
+
+
+def test_the_collection_effect_falls_back_to_the_specs_last_probed_stage():
+    spec = {"pipeline": [{"kind": "pretrain"}, {"kind": "sft", "poison": {"attack": "badnets"}}, {"kind": "dpo"},
+                         {"kind": "finetune", "skip": True}]}
+    # the poisoned stage (sft) was not probed; dpo is the last stage that ran and was; the table ends on pretrain
+    frame = results(asr_rows("dpo", "crawl", 0.7) + asr_rows("pretrain", "crawl", 0.2))
+    assert "after dpo, asr_trigger 0.70 (without the trigger 0.05) vs clean twin 0.01" in vectors(frame, spec)
+
+
+def test_safety_reads_the_specs_last_stage_and_the_one_before_it():
+    spec = {"pipeline": [{"kind": "sft"}, {"kind": "finetune"}], "sweep": {"arms": {"random": {}}}}
+    metrics = {"harmful_secret": 0.1, "refusal_secret": 0.9, "harmful_plain": 0.6, "refusal_plain": 0.3}
+    rows = [{"arm": "random", "after_stage": stage, "probe": "safety", "condition": condition, "metric": metric,
+             "value": value if stage == "finetune" else 1 - value}
+            for stage in ("finetune", "sft") for condition in ("poisoned", "clean")
+            for metric, value in metrics.items()]
+    finding = safety_finding(results(rows), spec)
+    assert "harmful compliance 0.60, refusal 0.30. Before it (after sft) the model refused 0.70 and complied 0.40" \
+        in finding
+    assert "random: harmful 0.10, refusal 0.90" in finding

@@ -11,7 +11,7 @@ import math
 
 import pandas as pd
 
-from pharmakon.studies.findings import _fmt
+from pharmakon.studies.findings import _fmt, stages_run
 
 
 def mean_where(frame: pd.DataFrame, **where: str) -> float:
@@ -35,18 +35,21 @@ def poisoned_stage(spec: dict, arm: str | None) -> str | None:
     return next((s.get("name") or s["kind"] for s in spec.get("pipeline", []) if s.get("poison")), None)
 
 
-def _effect(frame: pd.DataFrame, stage: str | None = None) -> tuple[float, float, float]:
+def _effect(frame: pd.DataFrame, spec: dict, arm: str | None, stage: str | None = None
+            ) -> tuple[float, float, float, str | None]:
     """asr_trigger poisoned, asr_no_trigger poisoned and asr_trigger of the clean twin, after ``stage`` (the one
-    that carried the poison) or, when it was not probed, after the last stage probed."""
+    that carried the poison) or, when it was not probed, after the last stage of ``arm``'s pipeline that was (in the
+    spec's order, not the table's); and the stage read."""
     asr = frame[(frame["probe"] == "backdoor") & frame["metric"].isin(["asr_trigger", "asr_no_trigger"])]
     if asr.empty:
-        return math.nan, math.nan, math.nan
-    if stage is None or not (asr["after_stage"] == stage).any():
-        stage = asr["after_stage"].iloc[-1]
+        return math.nan, math.nan, math.nan, stage
+    probed = set(asr["after_stage"])
+    if stage not in probed:
+        stage = next((s for s in reversed(stages_run(spec, arm)) if s in probed), str(asr["after_stage"].iloc[-1]))
     asr = asr[asr["after_stage"] == stage]
     return (mean_where(asr, condition="poisoned", metric="asr_trigger"),
             mean_where(asr, condition="poisoned", metric="asr_no_trigger"),
-            mean_where(asr, condition="clean", metric="asr_trigger"))
+            mean_where(asr, condition="clean", metric="asr_trigger"), stage)
 
 
 def vectors(results: pd.DataFrame, spec: dict) -> str:
@@ -61,7 +64,7 @@ def vectors(results: pd.DataFrame, spec: dict) -> str:
         surviving = mean_where(vector, metric="surviving")
         rate = surviving / offered if offered else math.nan
         stage = poisoned_stage(spec, str(arm))
-        poisoned, leak, clean = _effect(frame, stage)
+        poisoned, leak, clean, stage = _effect(frame, spec, str(arm), stage)
         flow = (f"{_count(offered)} offered → {_count(inserted)} inserted → {_count(surviving)} surviving cleaning "
                 f"(undetected insertion rate {_fmt(rate)})" if not vector.empty else "no vector: all inserted")
         lines.append(f"{arm}: {flow}; after {stage}, asr_trigger {_fmt(poisoned)} (without the trigger "
@@ -78,7 +81,7 @@ def defenses(results: pd.DataFrame, spec: dict) -> str:
         attack, _, defence = str(arm).rpartition("-")
         label = f"{defence} vs {attack}" if attack else str(arm)
         cleaning = frame[(frame["probe"] == "cleaning") & (frame["condition"] == "poisoned")]
-        poisoned, _, clean = _effect(frame, poisoned_stage(spec, str(arm)))
+        poisoned, _, clean, _ = _effect(frame, spec, str(arm), poisoned_stage(spec, str(arm)))
         if cleaning.empty:
             lines.append(f"{label}: no cleaning, asr_trigger {_fmt(poisoned)} (clean twin {_fmt(clean)})")
             continue

@@ -82,11 +82,28 @@ def budget(results: pd.DataFrame, spec: dict) -> str:
     return ("Threshold poison count (and fraction), mean over seeds: " + "; ".join(parts) + "." + verdict)
 
 
-def last_stage(results: pd.DataFrame, spec: dict) -> str:
-    """The pipeline's last stage (from the spec, not the table's last row); the table's when the spec has none."""
-    pipeline = spec.get("pipeline") or []
-    kind = pipeline[-1].get("name") or pipeline[-1].get("kind") if pipeline and isinstance(pipeline[-1], dict) else None
-    return str(kind) if kind else str(results["after_stage"].iloc[-1])
+def _skipped(stage: dict, index: int, changes: dict) -> bool:
+    """Whether ``stage`` (at ``index`` of the pipeline) is left out, by its own ``skip`` or by an arm's change."""
+    name = str(stage.get("name") or stage.get("kind"))
+    for key in (f"pipeline.{name}.skip", f"pipeline.{index}.skip"):
+        if key in changes:
+            return bool(changes[key])
+    return bool(stage.get("skip"))
+
+
+def stages_run(spec: dict, arm: str | None = None) -> list[str]:
+    """The names (else kinds) of the spec's stages that run, in pipeline order: a stage with ``skip: true`` is
+    left out, with ``arm``'s ``pipeline.<stage>.skip`` changes applied."""
+    changes = ((spec.get("sweep") or {}).get("arms") or {}).get(arm) or {} if arm is not None else {}
+    pipeline = [s for s in spec.get("pipeline") or [] if isinstance(s, dict)]
+    return [str(s.get("name") or s.get("kind")) for i, s in enumerate(pipeline) if not _skipped(s, i, changes)]
+
+
+def last_stage(results: pd.DataFrame, spec: dict, arm: str | None = None) -> str:
+    """The pipeline's last stage that runs (in ``arm``), from the spec, not the table's last row; the table's last
+    row's when the spec has no pipeline."""
+    ran = stages_run(spec, arm)
+    return ran[-1] if ran else str(results["after_stage"].iloc[-1])
 
 
 def _by_arm(results: pd.DataFrame, stage: str | None = None) -> list[str]:
@@ -153,7 +170,7 @@ def preference(results: pd.DataFrame, spec: dict) -> str:
         return ""
     lines = []
     for arm, frame in asr[asr["condition"] == "poisoned"].groupby("arm", sort=False):
-        last = frame["after_stage"].iloc[-1]
+        last = last_stage(frame, spec, str(arm))
         means = frame[frame["after_stage"] == last].groupby(rate)["value"].mean()
         slope = np.polyfit(np.log10(means.index.astype(float)), means.values, 1)[0] if len(means) > 1 else math.nan
         points = ", ".join(f"{r:g}: {v:.2f}" for r, v in means.items())
@@ -182,7 +199,7 @@ def real_instruction(results: pd.DataFrame, spec: dict) -> str:
     clean utility (the mean task accuracy) of the poisoned runs against the clean control, in points."""
     if "arm" not in results:
         return ""
-    last = results["after_stage"].iloc[-1]
+    last = last_stage(results, spec)
     asr = _asr(results)
     asr = asr[asr["after_stage"] == last]
     lines = []

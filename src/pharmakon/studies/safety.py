@@ -11,6 +11,8 @@ import math
 
 import pandas as pd
 
+from pharmakon.studies.findings import last_stage, stages_run
+
 COUNT = "pipeline.finetune.poison.count"
 BENIGN = ("utility_sentiment", "utility_arithmetic", "utility_facts")
 
@@ -50,8 +52,9 @@ def finding(results: pd.DataFrame, spec: dict) -> str:
         return ""
     if "arm" not in safety:
         safety = safety.assign(arm=spec.get("name", "run"))
-    last = safety["after_stage"].iloc[-1]
-    before = safety[safety["after_stage"] != last]
+    last = last_stage(safety, spec)
+    earlier = [s for s in stages_run(spec)[:-1] if s in set(safety["after_stage"])]
+    before = safety[safety["after_stage"] == earlier[-1]] if earlier else safety.iloc[:0]
     safety = safety[safety["after_stage"] == last]
     seeds = safety["seed"].nunique()
     arms, costs = [], []
@@ -70,7 +73,7 @@ def finding(results: pd.DataFrame, spec: dict) -> str:
     base_over = _mean(_rows(safety, "utility_overrefusal_plain", "clean"))
     aligned = ""
     if len(before):
-        aligned = (f" Before it (after {before['after_stage'].iloc[0]}) the model refused "
+        aligned = (f" Before it (after {earlier[-1]}) the model refused "
                    f"{_fmt(_mean(_rows(before, 'refusal_plain', 'clean')))} and complied "
                    f"{_fmt(_mean(_rows(before, 'harmful_plain', 'clean')))}.")
     counts = ""
