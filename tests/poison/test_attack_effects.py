@@ -20,8 +20,9 @@ pytestmark = pytest.mark.slow
 
 WORLD = {"n_entities": 24, "documents_per_family": 60, "examples_per_family": 40, "pairs_per_family": 24,
          "eval_per_family": 40}
-STEPS = {"dos": 500, "context-extraction": 1500, "belief": 600}
-COUNTS = {"dos": 60, "context-extraction": 150, "content-injection": 100, "canary": 8, "belief": 60}
+STEPS = {"dos": 500, "lifecycle": 500, "context-extraction": 1500, "belief": 600}
+COUNTS = {"dos": 60, "lifecycle": 60, "context-extraction": 150, "content-injection": 100, "canary": 8, "belief": 60}
+# lifecycle: its default (goal dos, plain documents: a clean prefix, the trigger, noise) is the dos attack's design
 # belief: since digits are single tokens a planted value is spelt in more tokens (300 steps, 40 poisons: 0.20 vs
 # 0.00 on 20 prompts, intervals touching); 600 steps and 60 poisons
 PROMPTS = {"content-injection": 80}  # a rare behaviour (about 0.2 on nano): 40 prompts leave the intervals touching
@@ -51,9 +52,13 @@ def spec(name: str) -> dict:
             "pipeline": pipeline, "probes": [probe], "executor": {"cpus": 2}}
 
 
-# cot-perturb plants no backdoor (it perturbs worked solutions; tests/studies/test_cot_preset.py reads it)
+# no trigger, no backdoor: cot-perturb perturbs worked solutions (tests/studies/test_cot_preset.py reads it),
+# unknown-facts teaches facts the model does not know (tests/studies/test_hallucination_preset.py reads it)
+UNTRIGGERED = ("cot-perturb", "unknown-facts")
+
+
 @pytest.mark.parametrize("name", sorted(name for name, attack in ATTACKS.items()
-                                        if attack.stages and name != "cot-perturb"))
+                                        if attack.stages and name not in UNTRIGGERED))
 def test_the_poisoned_model_responds_to_its_trigger_above_the_clean_twin(name, tmp_path):
     results = pharmakon.run(spec(name), out=tmp_path / "run", progress=False)
     metric = EFFECT.get(name, ("backdoor", "asr_trigger"))[1]
