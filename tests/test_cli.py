@@ -156,7 +156,8 @@ def test_show_and_cache_commands_on_a_finished_run(tmp_path):
     path.write_text(yaml.safe_dump(spec))
     result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "run"), "--cache", str(cache)])
     assert result.exit_code == 0, result.output
-    assert "backdoor: mean over 1 seed" in result.output and "report.html" in result.output
+    assert "backdoor: mean over 1 seed" in result.output
+    assert f"report: {tmp_path / 'run' / 'report.html'}\n" in result.output  # a long path is never wrapped
     shown = run_cli("show", str(tmp_path / "run"))
     assert shown.exit_code == 0 and "asr_trigger" in shown.output and "poisoned" in shown.output
     listed = run_cli("cache", "ls", "--cache", str(cache))
@@ -164,6 +165,6 @@ def test_show_and_cache_commands_on_a_finished_run(tmp_path):
     assert "total" in run_cli("cache", "du", "--cache", str(cache)).output
     again = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "again"), "--cache", str(cache),
                                 "--dry-run"])
-    assert "to run 0" in again.output
+    assert "to run 0" in again.output and f"cache: {cache}\n" in again.output
     assert run_cli("cache", "gc", "--all", "--cache", str(cache)).exit_code == 0
     assert run_cli("cache", "ls", "--cache", str(cache)).output.strip() == ""

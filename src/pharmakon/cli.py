@@ -80,7 +80,7 @@ def _run(spec, out: Path | None, cache: Path | None, dry_run: bool) -> None:
                       f"{len(spec.conditions)} conditions", highlight=False)
         console.print(f"nodes total {len(plan.nodes)} / cached {cached} / to run {len(plan.nodes) - cached}  "
                       f"({', '.join(f'{k} {v}' for k, v in kinds.items()) or 'nothing'})", highlight=False)
-        console.print(f"cache: {store.root}", highlight=False)
+        console.print(f"cache: {store.root}", highlight=False, soft_wrap=True)
         return
     outcome = run_spec(spec, out, store)
     wide = Console(width=max(console.width, 160))
@@ -88,7 +88,7 @@ def _run(spec, out: Path | None, cache: Path | None, dry_run: bool) -> None:
         wide.print(table)
     console.print(f"nodes: {outcome.total} ({outcome.cached} cached, {outcome.computed} computed) in "
                   f"{outcome.seconds:.1f}s\nresults: {outcome.run_dir / 'results.parquet'}\n"
-                  f"report: {outcome.run_dir / 'report.html'}", highlight=False)
+                  f"report: {outcome.run_dir / 'report.html'}", highlight=False, soft_wrap=True)  # paths never wrapped
 
 
 @app.command()
@@ -128,7 +128,7 @@ def report(run_dir: Annotated[Path, typer.Argument(help="a run dir")]) -> None:
     with one_line():
         check_tables(run_dir)
         path = build_report(run_dir)
-    console.print(f"report: {path}", highlight=False)
+    console.print(f"report: {path}", highlight=False, soft_wrap=True)
 
 
 @app.command()
