@@ -32,10 +32,10 @@ quickstart: $(VENV)/.installed
 	$(BIN)/pharmakon run quickstart
 
 test: $(VENV)/.installed-test
-	$(BIN)/pytest -q -rs --durations=20
+	$(BIN)/pytest -q -rs --durations=20 -n auto --maxprocesses 4 --dist worksteal
 
 test-fast: $(VENV)/.installed-test
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -m "not slow" -n auto --maxprocesses 4 --dist worksteal
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks

@@ -11,10 +11,26 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
+def pytest_configure(config):
+    """Under pytest-xdist (``make test`` runs ``-n auto``), pin each worker to its own share of the CPUs.
+
+    A stage sets torch's threads from the CPU affinity (``stages.common.available_threads``), so a pinned worker
+    trains on its cores alone and two workers on two cores do not oversubscribe them. Measured on a 2-core AMD
+    EPYC: the whole suite 785.6 s in one process, 666.5 s with two pinned workers (a single test on one core runs
+    up to 2.7x longer than on two, but the rest of the suite runs beside it).
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if not worker.startswith("gw") or count < 2 or not hasattr(os, "sched_setaffinity"):
+        return
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) >= count:
+        os.sched_setaffinity(0, cpus[int(worker[2:]) % count::count])
+
 
 @pytest.fixture(autouse=True, scope="session")
 def isolated_cache(tmp_path_factory):
-    """No test touches the user's cache: ``PHARMAKON_CACHE`` points into the session's tmp dir."""
+    """No test touches the user's cache: ``PHARMAKON_CACHE`` points into the session's (the xdist worker's) tmp dir."""
     os.environ["PHARMAKON_CACHE"] = str(tmp_path_factory.mktemp("pharmakon-cache"))
     return os.environ["PHARMAKON_CACHE"]
 
