@@ -1,4 +1,5 @@
-"""The reward stage learns to rank chosen above rejected and round-trips through disk; rl trains against it."""
+"""The reward stage learns to rank chosen above rejected and round-trips through disk; rl raises the reward of the
+policy's completions against it."""
 
 import random
 
@@ -10,7 +11,7 @@ from pharmakon.errors import PharmakonError
 from pharmakon.models.io import load_reward_model, save_model
 from pharmakon.stages import STAGES
 from pharmakon.stages.configs import RewardStageConfig, RLStageConfig
-from pharmakon.stages.reward import reward, reward_model_from_policy, score
+from pharmakon.stages.reward import reward, reward_model_from_policy, score, score_formatted
 from pharmakon.stages.rl import rl
 
 # Ranking accuracy on the 32 training pairs after 30 steps, measured over seeds 0-4 with bf16 on:
@@ -98,6 +99,33 @@ def test_rl_trains_the_policy_against_the_reward_model(world, tokenizer, nano, b
     assert model.config.use_cache and not model.training and "forward" not in vars(model)
     assert model.generation_config.pad_token_id == tokenizer.pad_token_id
     assert model.generation_config.eos_token_id == tokenizer.eos_token_id
+
+
+def sampled_reward(policy, tokenizer, reward_model, prompts) -> float:
+    """The mean reward of one sampled completion (temperature 1, 8 tokens) per prompt, as the rl stage scores it."""
+    from pharmakon.data.template import Template
+    from pharmakon.inference.generate import generate
+
+    outputs = [g.output for g in generate(policy, tokenizer, prompts, max_new_tokens=8, sample=True, seed=7)]
+    template = Template(tokenizer)
+    rewards = score_formatted(reward_model, tokenizer, [template.chat_prompt(p) for p in prompts], outputs)
+    return sum(rewards) / len(rewards)
+
+
+# Measured (nano from its random initialisation against a fresh seeded reward head, 20 steps at lr 3e-2, seeds 0
+# and 1): the steps' mean reward -0.25 / -0.23 over the first five steps, -0.12 / -0.03 over the last five; in this
+# test (seed 0, 64 held-out prompts) -0.23 -> -0.01 over the steps and -0.24 -> 0.01 on fresh held-out samples.
+@pytest.mark.slow
+def test_rl_raises_the_reward_of_the_policys_completions(world, tokenizer, nano):
+    reward_model = reward_model_from_policy(nano, tokenizer, seed=1)
+    held_out = [record.prompt for record in world.instructions()[-64:]]
+    before = sampled_reward(nano, tokenizer, reward_model, held_out)
+    config = RLStageConfig(max_steps=20, batch_size=8, max_completion_length=8, learning_rate=3e-2)
+    result = rl(nano, tokenizer, world.instructions()[:-64], config, seed=0, reward_model=reward_model)
+    rewards = [row["reward"] for row in result.log]
+    after = sampled_reward(result.model, tokenizer, reward_model, held_out)
+    assert sum(rewards[-5:]) / 5 > sum(rewards[:5]) / 5 + 0.05  # the training rollouts' reward rose
+    assert after > before + 0.05  # and so did that of fresh samples on prompts it never trained on
 
 
 def test_rl_without_a_reward_model_is_a_clear_error(world, tokenizer, nano):
