@@ -49,6 +49,20 @@ def test_the_run_dir_holds_every_table(finished):
     pretrain = log[log.stage == "pretrain"]
     # the tokens each step trained on: batch × block (an epoch's last batch may be short)
     assert len(pretrain) and (pretrain.tokens > 0).all() and pretrain.tokens.max() == 8 * 48
+    assert {"reward", "eval_loss", "epoch", "kept"} <= set(log.columns) and pretrain.eval_loss.isna().all()
+
+
+def test_early_stopping_s_epochs_reach_the_run_s_training_log(tmp_path, tiny_base):
+    spec = {**tiny_base, "probes": [], "pipeline": [
+        tiny_base["pipeline"][0],
+        {"kind": "sft", "epochs": 3, "batch_size": 8, "max_length": 64, "early_stopping": 0.25}]}
+    outcome = run_study(load_study(spec), tmp_path / "run", Cache(tmp_path / "cache"), quiet())
+    log = pd.read_parquet(outcome.run_dir / "train_log.parquet")
+    sft = log[(log.stage == "sft") & (log.condition == "poisoned")]
+    epochs = sft.dropna(subset=["eval_loss"])
+    assert list(epochs.epoch) == [1.0, 2.0, 3.0] and (epochs.eval_loss > 0).all()
+    kept = sft[sft.kept == 1.0]
+    assert len(kept) == 1 and kept.eval_loss.iloc[0] == epochs.eval_loss.min()
 
 
 def test_shared_nodes_give_equal_rows_to_every_point(finished):

@@ -100,6 +100,8 @@ def test_welch_trend_and_claim_words():
     apart = welch_t_test([0.90, 0.91, 0.92], [0.10, 0.11, 0.12])
     assert apart.p_value < 0.001 and "not distinguishable" not in claim(apart, 3)
     assert welch_t_test([0.5], [0.1, 0.2]).p_value == 1.0
+    constant = claim(welch_t_test([1.0, 1.0, 1.0], [0.0, 0.0, 0.0]), 3)  # no spread: no p = 0 printed
+    assert "p = 0" not in constant and "no spread over the 3 seeds in either arm, every seed apart" in constant
     falling = trend_test([5, 20, 80, 160, 320], [0.9, 0.7, 0.5, 0.3, 0.1])
     assert falling.statistic == pytest.approx(-1.0) and falling.p_value < 0.05
     assert trend_test([5, 20, 80], [0.10, 0.13, 0.04]).p_value > 0.05

@@ -191,6 +191,9 @@ def run_init(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
     save_model(build_tiny_model(config["model"], tokenizer, seed), tokenizer, out / MODEL_DIR)
 
 
+LOG_COLUMNS = ("step", "loss", "tokens")  # every stage's training log has these first
+
+
 def run_stage(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
     """Train a stage here, or with several processes under ``accelerate launch`` (``processes > 1``)."""
     if config["recipe"].get("processes", 1) > 1:
@@ -221,7 +224,10 @@ def train_stage(config: dict, inputs: dict, seed: int | None, out: Path, save: b
     if not save:
         return
     save_model(result.model, tokenizer, out / MODEL_DIR)
-    log = pd.DataFrame(result.log, columns=["step", "loss", "tokens"])  # tokens: NaN where a TRL stage ran
+    # tokens: NaN where a TRL stage ran; a stage's own figures (rl's reward, early stopping's eval_loss, epoch and
+    # kept) follow, NaN on the rows that lack them
+    extra = sorted({key for row in result.log for key in row} - set(LOG_COLUMNS))
+    log = pd.DataFrame(result.log, columns=[*LOG_COLUMNS, *extra])
     write_table_atomic(pa.Table.from_pandas(log, preserve_index=False), out / "train_log.parquet")
 
 

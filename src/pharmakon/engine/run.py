@@ -35,6 +35,9 @@ from pharmakon.report import build_report
 from pharmakon.report.environment import environment
 
 PREFLIGHT = ("tokenizer", "real_tokenizer", "data")
+# figures some stages add to their training log: rl's mean reward a step; early stopping's held-out loss, epoch
+# and the row of the epoch whose weights were kept (kept = 1)
+STAGE_LOG_FIGURES = ("reward", "eval_loss", "epoch", "kept")
 
 
 @dataclass
@@ -149,8 +152,9 @@ class RunWriter:
             if report:
                 poison.append({k: entry[k] for k in ("point", "seed", "condition", "stage")} | report)
         train = TableWriter(self.run_dir / "train_log.parquet", ["point", "condition", "seed", "stage", "step",
-                                                                   "loss", "tokens"])
-        # a log cached before tokens were counted has no tokens column: NaN there
+                                                                   "loss", "tokens", *STAGE_LOG_FIGURES])
+        # a log cached before tokens were counted has no tokens column, and only some stages log the figures of
+        # STAGE_LOG_FIGURES: NaN there
         train.extend(pd.concat(logs, ignore_index=True).reindex(columns=train.columns) if logs
                      else pd.DataFrame(columns=train.columns))
         atomic_write_bytes(self.run_dir / "poison.json", json.dumps(poison, indent=1).encode())

@@ -109,7 +109,10 @@ def trend_test(positions: list[float], values: list[float]) -> TestResult:
 
 def claim(result: TestResult, n_seeds: int, test: str = "Welch t", alpha: float = 0.05) -> str:
     """The words a finding prints beside a comparison: the test, its p-value, and "not distinguishable at N
-    seeds" when p ≥ ``alpha``."""
+    seeds" when p ≥ ``alpha``; where neither arm varies over seeds and they differ (a t statistic is undefined),
+    it says so instead of printing p = 0."""
+    if math.isnan(result.statistic) and result.p_value == 0.0:  # no spread in either arm, and they differ
+        return f"{test} undefined: no spread over the {n_seeds} seeds in either arm, every seed apart"
     verdict = "" if result.rejects(alpha) else f"; not distinguishable at {n_seeds} seeds"
     return f"{test} p = {result.p_value:.2g}{verdict}"
 
