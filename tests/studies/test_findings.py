@@ -134,3 +134,28 @@ def test_safety_reads_the_specs_last_stage_and_the_one_before_it():
     assert "harmful compliance 0.60, refusal 0.30. Before it (after sft) the model refused 0.70 and complied 0.40" \
         in finding
     assert "random: harmful 0.10, refusal 0.90" in finding
+
+
+def test_ownership_counts_distinct_models_and_tests_the_pooled_false_positive_rate_against_alpha():
+    from pharmakon.studies.ownership import finding
+
+    spec = {"pipeline": [{"kind": "pretrain", "poison": {"count": 4, "length": 10}}],
+            "sweep": {"arms": {"n4": {}, "n8": {"pipeline.pretrain.poison.count": 8},
+                               "l20": {"pipeline.pretrain.poison.length": 20}}},
+            "probes": [{"name": "watermark", "alpha": 0.05}]}
+    rows = []
+    for seed in (0, 1):
+        for arm in ("n4", "n8", "l20"):
+            for condition in ("poisoned", "clean"):
+                # 200 null trials a probe; every probe rejects 20 of them (0.10), the clean twin's copies alike
+                for metric, value in (("wm_detection", 1.0 if condition == "poisoned" else 0.0),
+                                      ("wm_fpr", 0.10), ("wm_fpr_normal", 0.04)):
+                    rows.append({"probe": "watermark", "metric": metric, "condition": condition, "arm": arm,
+                                 "after_stage": "pretrain", "seed": seed, "value": value,
+                                 "n": 8 if metric == "wm_detection" else 200})
+    text = finding(pd.DataFrame(rows), spec)
+    # 6 watermarked models and 2 clean twins (one a seed, shared by the arms); the clean twin's probe is one
+    # computation per sequence length: L = 10 (arms n4, n8) and L = 20, so 6 + 4 = 10 (model, sequence set) pairs
+    assert "8 distinct models (6 watermarked, 2 clean twins" in text and "10 distinct (model, sequence set)" in text
+    assert "0.100 pooled (200/2000; above α = 0.05: one-sided binomial test p = " in text
+    assert "0.040 pooled (80/2000; not distinguishable from α = 0.05" in text

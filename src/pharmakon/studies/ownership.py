@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+from scipy import stats
 
 from pharmakon.probes.stats import binomial_acceptance
 
@@ -26,17 +27,39 @@ def _rate(frame: pd.DataFrame) -> tuple[int, int]:
 
 
 def _calibration(rows: pd.DataFrame, metric: str, alpha: float) -> str:
-    """Pooled rejection rate of never-inserted sequences, and how many single models' rates (each over its own
-    trials) fall inside the 95% band of a calibrated test: about 95% of them should."""
+    """Pooled rejection rate of never-inserted sequences, tested against ``alpha``, and how many single probes'
+    rates (each over its own trials) fall inside the 95% band of a calibrated test: about 95% of them should."""
     rows = rows[rows["metric"] == metric]
-    k, n = _rate(rows)  # a "model" below is one probe node: one model, its own null sample and trials
+    k, n = _rate(rows)  # each row is one probe computation: one model, its own null sample and trials
     if not n:
         return "n/a"
     bands = [binomial_acceptance(int(trials), alpha) for trials in rows["n"]]
     inside = sum(low <= value <= high for value, (low, high) in zip(rows["value"], bands, strict=True))
     low, high = binomial_acceptance(int(rows["n"].iloc[0]), alpha)
-    return (f"{k / n:.3f} pooled ({k}/{n}); {inside} of {len(rows)} models inside the 95% band "
-            f"[{low:.3f}, {high:.3f}] of a calibrated test over {int(rows['n'].iloc[0])} trials")
+    above = stats.binomtest(k, n, alpha, alternative="greater").pvalue
+    verdict = f"above α = {alpha:g}" if above < 0.05 else f"not distinguishable from α = {alpha:g}"
+    return (f"{k / n:.3f} pooled ({k}/{n}; {verdict}: one-sided binomial test p = {above:.2g}); {inside} of "
+            f"{len(rows)} (model, sequence set) pairs inside the 95% band [{low:.3f}, {high:.3f}] of a calibrated "
+            f"test over {int(rows['n'].iloc[0])} trials")
+
+
+def _distinct(wm: pd.DataFrame, arms: dict[str, tuple[int, int]]) -> pd.DataFrame:
+    """One row per distinct (model, sequence set, metric): a clean twin is one model for every arm of a seed and
+    stage, and its sequences depend on their length L alone (not on the count N an arm inserts), so the arms'
+    copies of its probe are one computation."""
+    length = wm["arm"].map(lambda a: arms.get(a, (0, 0))[1])
+    model = wm["arm"].where(wm["condition"] == "poisoned", "clean twin")
+    return wm.assign(length=length, model=model).drop_duplicates(["seed", "model", "after_stage", "length",
+                                                                  "metric"])
+
+
+def _counts(distinct: pd.DataFrame) -> str:
+    models = distinct.drop_duplicates(["seed", "model", "after_stage"])
+    pairs = distinct[distinct["metric"] == "wm_fpr"]
+    clean = models["model"] == "clean twin"
+    return (f"{len(models)} distinct models ({int((~clean).sum())} watermarked, {int(clean.sum())} clean twins; a "
+            f"model is a (seed, arm, stage), a clean twin one per (seed, stage)) and {len(pairs)} distinct "
+            f"(model, sequence set) pairs")
 
 
 def finding(results: pd.DataFrame, spec: dict) -> str:
@@ -59,11 +82,10 @@ def finding(results: pd.DataFrame, spec: dict) -> str:
     clean = pre[pre["condition"] == "clean"].assign(length=pre["arm"].map(lambda a: arms.get(a, (0, 0))[1]))
     clean = clean.drop_duplicates(["seed", "length", "metric"])
     k, n = _rate(clean[clean["metric"] == "wm_detection"])
-    every = wm.drop_duplicates(["seed", "arm", "after_stage", "condition", "metric"])
+    every = _distinct(wm, arms)
     parts.append(f"Clean twins (models that never saw the owners' data) flagged {k}/{n} owners' sequences. "
                  f"False-positive rate over never-inserted sequences, clean twins after pretraining: "
-                 f"{_calibration(clean, 'wm_fpr', alpha)}; every watermark probe of the run (an arm's shared "
-                 f"pretraining counted once per arm): "
+                 f"{_calibration(clean, 'wm_fpr', alpha)}; over the run's {_counts(every)}: "
                  f"{_calibration(every, 'wm_fpr', alpha)}; with Wei et al.'s normal p instead: "
                  f"{_calibration(every, 'wm_fpr_normal', alpha)}.")
     if "survival" in arms:
