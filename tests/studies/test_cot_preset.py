@@ -101,3 +101,29 @@ def test_the_cot_preset_at_test_scale_writes_the_arithmetic_figures(tmp_path):
     assert len(steps) == 2 * 2 * 2 and steps.value.between(0, 1).all()
     twin = steps[steps.condition == "clean"].groupby("metric").value.nunique()
     assert (twin == 1).all()
+    from pharmakon.studies import state_finding
+
+    finding = state_finding("cot", results, load_study("cot", overrides=TEST_SCALE).model_dump(mode="json"))
+    assert "wrong_answer: answer" in finding and "broken_structure: answer" in finding and "nan" not in finding
+
+
+def test_the_finding_reads_each_perturbation_against_the_clean_twin_on_a_hand_built_table():
+    from pharmakon.studies.cot import finding
+
+    rows = []
+    answers = {"wrong_answer": [0.88, 0.90, 0.89], "broken_structure": [0.30, 0.35, 0.25],
+               "wrong_numbers": [0.86, 0.91, 0.88]}
+    for kind, values in answers.items():
+        for share, scale in ((0.1, 0.0), (0.6, 1.0)):
+            for seed, value in enumerate(values):
+                for condition, v in (("poisoned", 0.9 - scale * (0.9 - value)), ("clean", 0.9)):
+                    for metric in ("competence_arithmetic", "competence_arithmetic_steps"):
+                        rows.append({"probe": "competence", "metric": metric, "condition": condition, "seed": seed,
+                                     "pipeline.sft.poison.perturbation": kind, "pipeline.sft.poison.rate": share,
+                                     "after_stage": "sft", "value": v})
+    text = finding(pd.DataFrame(rows), {})
+    assert "60% of the solutions perturbed (mean over 3 seeds; each against the clean twin's answer 0.90" in text
+    assert "broken_structure: answer 0.30 (Welch t p = " in text
+    assert "wrong_answer: answer 0.89 (Welch t p = " in text and "not distinguishable at 3 seeds" in text
+    assert "0% 0.90 / 10% 0.90 / 60% 0.30 (Kendall trend p = " in text
+    assert "final answer 0.30 after a broken structure, 0.88 after wrong numbers" in text

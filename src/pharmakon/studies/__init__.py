@@ -21,6 +21,7 @@ FINDINGS["model-defenses"] = "pharmakon.studies.model_defenses:finding"
 FINDINGS["forensics"] = "pharmakon.studies.forensics:finding"
 FINDINGS["hallucination"] = "pharmakon.studies.hallucination:finding"
 FINDINGS["lifecycle-attack"] = "pharmakon.studies.lifecycle:finding"
+FINDINGS["cot"] = "pharmakon.studies.cot:finding"
 
 
 def state_finding(name: str, results, spec: dict) -> str:
