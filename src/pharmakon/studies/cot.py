@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pharmakon.probes.stats import claim, trend_test, welch_t_test
+from pharmakon.probes.stats import claim, welch_t_test
+from pharmakon.studies.hallucination import trend  # means by share and a Kendall trend test
 
 KIND, SHARE = "pipeline.sft.poison.perturbation", "pipeline.sft.poison.rate"
 ANSWER, STEPS = "competence_arithmetic", "competence_arithmetic_steps"
@@ -35,10 +36,7 @@ def _trend(rows: pd.DataFrame, kind: str) -> str:
     clean = rows[rows["condition"] == "clean"].groupby("seed", as_index=False)["value"].mean().assign(share=0.0)
     mine = _poisoned(rows, kind)
     mine = mine.assign(share=mine[SHARE].astype(float))[["seed", "value", "share"]]
-    frame = pd.concat([clean, mine], ignore_index=True)
-    p = trend_test(list(frame["share"]), list(frame["value"])).p_value
-    means = frame.groupby("share")["value"].mean()
-    shown = " / ".join(f"{100 * s:.0f}% {v:.2f}" for s, v in means.items())
+    shown, p, _ = trend(pd.concat([clean, mine], ignore_index=True))
     return f"{shown} (Kendall trend p = {p:.2g})"
 
 

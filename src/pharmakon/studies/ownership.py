@@ -79,8 +79,7 @@ def finding(results: pd.DataFrame, spec: dict) -> str:
     if grid:
         parts.append(f"Watermarks detected after pretraining (empirical p < {alpha}): " + "; ".join(grid) + ".")
     # the clean twins after pretraining, one per (seed, L): distinct sequences, distinct models
-    clean = pre[pre["condition"] == "clean"].assign(length=pre["arm"].map(lambda a: arms.get(a, (0, 0))[1]))
-    clean = clean.drop_duplicates(["seed", "length", "metric"])
+    clean = _distinct(pre[pre["condition"] == "clean"], arms)
     k, n = _rate(clean[clean["metric"] == "wm_detection"])
     every = _distinct(wm, arms)
     parts.append(f"Clean twins (models that never saw the owners' data) flagged {k}/{n} owners' sequences. "
