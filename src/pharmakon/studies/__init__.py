@@ -22,6 +22,7 @@ FINDINGS["forensics"] = "pharmakon.studies.forensics:finding"
 FINDINGS["hallucination"] = "pharmakon.studies.hallucination:finding"
 FINDINGS["lifecycle-attack"] = "pharmakon.studies.lifecycle:finding"
 FINDINGS["cot"] = "pharmakon.studies.cot:finding"
+FINDINGS["scan"] = "pharmakon.studies.scan:finding"
 
 
 def state_finding(name: str, results, spec: dict) -> str:
