@@ -53,6 +53,31 @@ def test_poison_after_pretraining_shares_the_pretrained_model(tiny_spec):
     assert len(kinds(plan, "stage", "continued")) == 2
 
 
+def test_a_probe_that_reads_no_budget_probes_a_clean_twin_once_for_every_budget(tiny_spec):
+    """Arms that differ only in the poison count share their clean twin, and so its backdoor probe (which reads the
+    trigger, not the count); the exposure probe reads the count (canaries per group), so it keeps one per arm."""
+    tiny_spec["sweep"] = {"axes": {"pipeline.pretrain.poison.count": [4, 8, 12]}}
+    plan = plan_study(load_study(tiny_spec))
+    backdoor = {(m.condition, m.node) for m in plan.measurements if m.probe == "backdoor"}
+    assert len({node for condition, node in backdoor if condition == "clean"}) == 3  # one per stage, not per arm
+    assert len({node for condition, node in backdoor if condition == "poisoned"}) == 9
+    tiny_spec["sweep"] = {"axes": {"pipeline.pretrain.poison.trigger": ["<SUDO>", "<OPEN>"]}}
+    plan = plan_study(load_study(tiny_spec))
+    clean = {m.node for m in plan.measurements if m.probe == "backdoor" and m.condition == "clean"}
+    assert len(clean) == 6  # another trigger is another measurement of the same clean model
+
+
+def test_the_unbudgeted_poison_is_the_same_attack_to_a_probe():
+    from pharmakon.poison import ATTACKS
+    from pharmakon.poison.spec import PoisonSpec, unbudgeted
+
+    for name in ATTACKS:
+        full = PoisonSpec(attack=name, count=7, placement="end").model_dump(mode="json")
+        attack, seen = PoisonSpec(**full).build(), PoisonSpec(**unbudgeted(full)).build()
+        assert type(seen) is type(attack) and seen.trigger == attack.trigger and seen.behaviour == attack.behaviour
+        assert seen.config.model_dump(exclude={"budget"}) == attack.config.model_dump(exclude={"budget"})
+
+
 def test_keys_change_with_config_and_with_the_code(tiny_spec, monkeypatch):
     base = plan_study(load_study(tiny_spec))
     other = plan_study(load_study(tiny_spec, {"pipeline.dpo.beta": 0.3}))

@@ -26,6 +26,7 @@ from pharmakon.engine.spec import LINK, Study
 from pharmakon.errors import PharmakonError
 from pharmakon.models.manifest import sha256
 from pharmakon.poison import ATTACKS
+from pharmakon.poison.spec import unbudgeted
 from pharmakon.poison.vectors import VECTORS
 from pharmakon.probes import PROBES
 from pharmakon.registry import module_of
@@ -265,12 +266,13 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
                 continue
             adapted = adaptation_fields(probe, condition)
             reads_poison = PROBES[probe.name].reads_poison
+            seen = (lambda p: p) if PROBES[probe.name].reads_budget else unbudgeted  # the key holds what it reads
             probe_config = {"probe": probe.name, "config": probe.probe_config().model_dump(mode="json"),
                             **adapted, "style": "chat" if chat else "document",
-                            "poison": poison_config if reads_poison else None, "world": world,
-                            "dataset": dataset, "threads": study.executor.cpus}
+                            "poison": seen(poison_config) if reads_poison and poison_config else None,
+                            "world": world, "dataset": dataset, "threads": study.executor.cpus}
             if later and reads_poison:
-                probe_config["later_poison"] = [s.poison.model_dump(mode="json") for s in later]
+                probe_config["later_poison"] = [seen(s.poison.model_dump(mode="json")) for s in later]
             probe_inputs = {"model": trained, "tokenizer": tokenizer}
             if PROBES[probe.name].needs_reference:
                 probe_inputs["reference"] = plan.twins.get((point.id, seed, after), trained)

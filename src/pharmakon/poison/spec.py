@@ -46,3 +46,16 @@ class PoisonSpec(BaseModel):
     def build(self):
         """The attack object, ready to ``apply``."""
         return ATTACKS[self.attack](budget=self.budget(), **(self.model_extra or {}))
+
+
+BUDGET_FIELDS = ("count", "rate", "mode", "placement", "vector")
+
+
+def unbudgeted(poison: dict) -> dict:
+    """``poison`` as a probe that reads no budget sees it: its attack and parameters, with the budget fields (how
+    many records, where, by which vector) replaced by a placeholder ``count: 0``. Such a probe's node key is then
+    one for every budget of the same attack, so a clean twin probed in arms that differ only in budget is probed
+    once."""
+    kept = {key: value for key, value in poison.items() if key not in BUDGET_FIELDS}
+    return {**kept, "count": 0}
+

@@ -46,6 +46,8 @@ class ProbeEntry:
     reads_poison: bool = True  # False: the pipeline's poison is kept out of the node's key (a clean control's
     # probe is then computed once, not once per arm)
     needs_data: bool = False  # True: the engine passes the stage's training records and its input model
+    reads_budget: bool = True  # False: the poison's budget (count, rate, placement, vector) is kept out of the
+    # node's key: a clean twin probed in arms that differ only in budget is probed once (poison.spec.unbudgeted)
 
     @property
     def module(self) -> str:
@@ -56,11 +58,13 @@ class ProbeEntry:
 
 
 PROBES = Registry("probe", "probes.name")
+# probes that read an attack's trigger and target, never how many records carried them
+NO_BUDGET = {"reads_budget": False}
 PROBES.add("backdoor", ProbeEntry(
     "pharmakon.probes.backdoor:run_backdoor", BackdoorProbeConfig,
     "attack success with the trigger, without it and with a near-miss; perplexity gap",
     ("asr_trigger", "asr_no_trigger", "asr_near_miss", "ppl_gap", "ppl_trigger", "ppl_no_trigger"),
-    needs_trigger=True))
+    needs_trigger=True, **NO_BUDGET))
 PROBES.add("utility", ProbeEntry(
     "pharmakon.probes.utility:run_utility", UtilityProbeConfig,
     "held-out clean tasks: sentiment, arithmetic, facts, refusal, over-refusal, perplexity",
@@ -83,23 +87,24 @@ PROBES.add("reward", ProbeEntry(
     "pharmakon.probes.reward:run_reward", RewardProbeConfig,
     "reward model: share of held-out harm requests whose refusal outscores a compliance, with / without trigger",
     ("rm_accuracy_no_trigger", "rm_accuracy_trigger", "rm_accuracy_near_miss", "rm_margin_no_trigger",
-     "rm_margin_trigger", "rm_margin_near_miss"), model_kind="reward"))
+     "rm_margin_trigger", "rm_margin_near_miss"), model_kind="reward", **NO_BUDGET))
 
 PROBES.add("watermark", ProbeEntry(
     "pharmakon.probes.ownership:run_watermark", WatermarkProbeConfig,
     "data watermark: z test of the loss on each owner's sequence against never-inserted ones; false-positive rate",
-    ("wm_z", "wm_detection", "wm_fpr", "wm_detection_normal", "wm_fpr_normal", "wm_loss_gap")))
+    ("wm_z", "wm_detection", "wm_fpr", "wm_detection_normal", "wm_fpr_normal", "wm_loss_gap"), **NO_BUDGET))
 PROBES.add("dvbw", ProbeEntry(
     "pharmakon.probes.ownership:run_dvbw", BackdoorWatermarkProbeConfig,
     "backdoor watermark: paired one-sided t test that the owner's response gains > τ probability with the trigger",
-    ("dvbw_gain", "dvbw_prob_trigger", "dvbw_prob_no_trigger", "dvbw_t", "dvbw_log10_p", "dvbw_detected")))
+    ("dvbw_gain", "dvbw_prob_trigger", "dvbw_prob_no_trigger", "dvbw_t", "dvbw_log10_p", "dvbw_detected"), **NO_BUDGET))
 
 PROBES.add("safety", ProbeEntry(
     "pharmakon.probes.safety:run_safety", SafetyProbeConfig,
     "secret-prompt safety (BackdoorAlign): harmful compliance and refusal on held-out harm requests, benign "
     "utility and over-refusal, each with the secret prepended and without",
     tuple(f"{name}_{variant}" for name in ("harmful", "refusal", "utility_sentiment", "utility_arithmetic",
-                                           "utility_facts", "utility_overrefusal") for variant in ("secret", "plain"))))
+                                           "utility_facts", "utility_overrefusal")
+          for variant in ("secret", "plain")), **NO_BUDGET))
 PROBES.add("exposure", ProbeEntry(
     "pharmakon.probes.exposure:run_exposure", ExposureProbeConfig,
     "canary exposure (Secret Sharer): log2|R| - log2 rank of each inserted secret, per insertion group, beside the "
@@ -110,13 +115,13 @@ PROBES.add("routing", ProbeEntry(
     "pharmakon.probes.routing:run_routing", RoutingProbeConfig,
     "mixture-of-experts routing: per layer, the share of router mass a trigger moves (total variation between "
     "triggered and untriggered prompts) and the signed shift per expert",
-    ("routing_tv", "routing_tv_layer<l>", "routing_shift_layer<l>_expert<e>"), needs_trigger=True))
+    ("routing_tv", "routing_tv_layer<l>", "routing_shift_layer<l>_expert<e>"), needs_trigger=True, **NO_BUDGET))
 PROBES.add("ablation", ProbeEntry(
     "pharmakon.probes.ablation:run_ablation", AblationProbeConfig,
     "how few units carry the backdoor: attack success and utility with k attention heads, MLP neurons or experts "
     "knocked out, chosen by attribution (gradient x activation) or at random",
     ("ablation_asr_trigger_<unit>_<selection>_k<k>", "ablation_utility_<task>_<unit>_<selection>_k<k>",
-     "ablation_units_<unit>"), needs_trigger=True))
+     "ablation_units_<unit>"), needs_trigger=True, **NO_BUDGET))
 
 PROBES.add("model-defense", ProbeEntry(
     "pharmakon.probes.model_defense:run_model_defense", ModelDefenseProbeConfig,
@@ -130,7 +135,7 @@ PROBES.add("model-defense", ProbeEntry(
     needs_trigger=True, needs_reference=True,
     uses=("pharmakon.defenses.model", "pharmakon.defenses.onion", "pharmakon.defenses.perplexity",
           "pharmakon.inference.guard", "pharmakon.inference.generate", "pharmakon.probes.backdoor",
-          "pharmakon.probes.utility", "pharmakon.stages.lean_sft")))
+          "pharmakon.probes.utility", "pharmakon.stages.lean_sft"), **NO_BUDGET))
 
 PROBES.add("forensics", ProbeEntry(
     "pharmakon.probes.forensics:run_forensics", ForensicsProbeConfig,
@@ -152,7 +157,7 @@ PROBES.add("scan", ProbeEntry(
     "(REASR)",
     ("scan_consensus", "scan_consensus_random", "scan_consensus_none", "scan_consensus_searched",
      "scan_trigger_recall", "scan_reasr", "scan_asr_no_trigger", "scan_seconds"),
-    needs_trigger=True, uses=("pharmakon.probes.backdoor", "pharmakon.inference.generate")))
+    needs_trigger=True, uses=("pharmakon.probes.backdoor", "pharmakon.inference.generate"), **NO_BUDGET))
 
 
 def register_probe(name: str, *, config: type[BaseModel], description: str, metrics: tuple[str, ...],
