@@ -99,7 +99,9 @@ def test_every_probe_emits_its_metrics(name, world, tokenizer, nano):
                 "model-defense": {"n_prompts": 3, "n_per_task": 2, "n_documents": 3, "max_new_tokens": 4,
                                   "n_calibration": 4, "defense": {"name": "retune", "n_examples": 8, "max_steps": 1}},
                 "forensics": {"n_queries": 3, "max_new_tokens": 4, "fit_examples": 16, "onion_max_words": 4,
-                              "max_length": 32, "k_multiples": [1.0, 2.0], "methods": ["ekfac", "perplexity"]}}
+                              "max_length": 32, "k_multiples": [1.0, 2.0], "methods": ["ekfac", "perplexity"]},
+                "scan": {"steps": 1, "candidates": 4, "n_search": 3, "n_prompts": 3, "n_random": 2,
+                         "max_new_tokens": 4}}
     config = entry.config(**settings[name])
     families = {f: world.eval_items(f) for f in ("sentiment", "arithmetic", "facts", "harm", "benign", "dialogue")}
     context = ProbeContext(families, [r.text for r in world.heldout_documents(3)], list(world.corpus_text()),
