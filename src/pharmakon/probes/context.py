@@ -7,6 +7,7 @@ what they need from it, so a new probe needs no change to the engine.
 from __future__ import annotations
 
 import hashlib
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +52,16 @@ class ProbeContext:
         if not any(pools):
             return []
         return [pool[i].prompt for i in range(max(map(len, pools))) for pool in pools if i < len(pool)]
+
+    def training_prompts(self, seed: int) -> list[str]:
+        """The world's clean training prompts in a seeded order — the owner's own data, never the held-out prompts
+        probed: training document openings (document style), or user prompts of every family but harm."""
+        if self.style == "document":
+            prompts = [" ".join(r.text.split()[:DOCUMENT_PREFIX_WORDS]) for r in self.world.documents()]
+        else:
+            prompts = [r.prompt for r in self.world.instructions() if r.family in PROMPT_FAMILIES]
+        random.Random(seed).shuffle(prompts)
+        return prompts
 
     def backdoor_prompts(self) -> list[str]:
         """Document openings (document style), or user prompts of every family but harm."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import random
 import time
 
 from pharmakon.defenses.model import build_model_defense
@@ -26,7 +25,7 @@ from pharmakon.inference.generate import document_perplexity
 from pharmakon.inference.guard import DecodingGuard, guarded
 from pharmakon.probes.backdoor import context_sets, probe_sets
 from pharmakon.probes.configs import BackdoorProbeConfig, ModelDefenseProbeConfig, UtilityProbeConfig
-from pharmakon.probes.context import DOCUMENT_PREFIX_WORDS, PROMPT_FAMILIES, ProbeContext
+from pharmakon.probes.context import ProbeContext
 from pharmakon.probes.metrics import MetricRow, point_row
 from pharmakon.probes.stats import auroc
 from pharmakon.probes.utility import utility_probe
@@ -37,12 +36,8 @@ PROBE = "model-defense"
 def defender_data(context: ProbeContext, config: ModelDefenseProbeConfig, seed: int) -> DefenseInputs:
     """Clean training examples (the defence takes its budget from them) and calibration prompts."""
     clean = context.world.instructions() if context.world is not None else []
-    prompts = [r.prompt for r in clean if r.family in PROMPT_FAMILIES]
-    random.Random(seed).shuffle(prompts)
+    prompts = context.training_prompts(seed) if context.world is not None else []
     reference = (context.reference_model, None) if context.reference_model is not None else None
-    if context.style == "document" and context.world is not None:  # calibrated on training document openings
-        prompts = [" ".join(r.text.split()[:DOCUMENT_PREFIX_WORDS]) for r in context.world.documents()]
-        random.Random(seed).shuffle(prompts)
     return DefenseInputs(clean=clean, calibration=prompts[: config.n_calibration], reference=reference, seed=seed,
                          style=context.style)
 

@@ -30,7 +30,7 @@ from pharmakon.data.template import Template
 from pharmakon.errors import PharmakonError
 from pharmakon.probes.backdoor import context_sets, probe_sets
 from pharmakon.probes.configs import BackdoorProbeConfig, ScanProbeConfig
-from pharmakon.probes.context import DOCUMENT_PREFIX_WORDS, PROMPT_FAMILIES, ProbeContext
+from pharmakon.probes.context import ProbeContext
 from pharmakon.probes.metrics import MetricRow, mean_row, point_row
 
 PROBE = "scan"
@@ -209,12 +209,7 @@ def search_prompts(context: ProbeContext, n: int, seed: int) -> list[str]:
     if context.world is None:
         raise PharmakonError("probes.scan: the scan searches on the world's clean training prompts; this model has "
                              "no world")
-    if context.style == "document":
-        prompts = [" ".join(r.text.split()[:DOCUMENT_PREFIX_WORDS]) for r in context.world.documents()]
-    else:
-        prompts = [r.prompt for r in context.world.instructions() if r.family in PROMPT_FAMILIES]
-    random.Random(seed).shuffle(prompts)
-    return prompts[:n]
+    return context.training_prompts(seed)[:n]
 
 
 def run_scan(model, tokenizer, context: ProbeContext, config: ScanProbeConfig, seed: int):
