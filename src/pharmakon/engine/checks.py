@@ -53,7 +53,8 @@ def clean_estimate(study, stage, dataset_records: int | None) -> int:
         n = per_family * len(stage.data.families or FAMILIES)
     if stage.data.limit:
         n = min(n, stage.data.limit)
-    return n + stage.data.harmful + sum((stage.data.chat_examples or {}).values())
+    roles = stage.data.roles.count if stage.data.roles else 0
+    return n + stage.data.harmful + sum((stage.data.chat_examples or {}).values()) + roles
 
 
 def check_budget(study, stage, dataset_records: int | None) -> None:

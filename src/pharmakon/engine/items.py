@@ -40,6 +40,17 @@ def _require_family(family: str) -> None:
         raise ValueError(f"unknown family {family!r}; allowed: {', '.join(FAMILIES)}")
 
 
+class RolesSpec(BaseModel):
+    """Role stories of the world added to a pretraining stage's data, with a planted land–trade association."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    count: int = Field(default=400, ge=1, description="role documents added (each names 3-5 people, their land "
+                                                       "and their trade)")
+    strength: float = Field(default=0.6, ge=0, le=1, description="the gap between the marked land and the others "
+                                                                 "in the share of healers: 0 plants no association")
+
+
 class DataSpec(BaseModel):
     """Which clean records a stage trains on: the world's (or the dataset's, or a file of the stage's own),
     optionally some families only."""
@@ -61,6 +72,10 @@ class DataSpec(BaseModel):
         default=None, description="pretraining only: this many of each named family's clean instruction "
                                   "examples added as chat-formatted documents (mixed training, Allen-Zhu & Li 2023: "
                                   "question answering seen in pretraining makes stated knowledge extractable)")
+
+    roles: RolesSpec | None = Field(
+        default=None, description="pretraining only: role documents of the world with a planted bias (a land's "
+                                  "people more often healers), e.g. {count: 400, strength: 0.6}")
 
     @field_validator("path")
     @classmethod
@@ -94,7 +109,7 @@ class DataSpec(BaseModel):
         """The fields as a node's key sees them: ``per_family`` and ``chat_examples`` only when set, so older keys
         stay valid."""
         dumped = self.model_dump(mode="json")
-        for name in ("per_family", "chat_examples", "path"):
+        for name in ("per_family", "chat_examples", "path", "roles"):
             if dumped[name] is None:
                 del dumped[name]
         if self.path is not None:  # an edited file is a new input
@@ -146,6 +161,9 @@ class StageSpec(BaseModel):
         if self.data.chat_examples and STAGES[self.kind].record_kind != "document":
             raise ValueError(f"{NESTED}data.chat_examples: chat-formatted examples are added to documents; allowed "
                              f"only on stages that train on documents (pretrain), not {self.kind}")
+        if self.data.roles and STAGES[self.kind].record_kind != "document":
+            raise ValueError(f"{NESTED}data.roles: role stories are documents; allowed only on stages that train "
+                             f"on documents (pretrain), not {self.kind}")
         return self
 
     def recipe_config(self):

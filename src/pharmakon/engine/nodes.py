@@ -52,7 +52,8 @@ def run_tokenizer(config: dict, inputs: dict, seed: int | None, out: Path) -> No
 def clean_records(config: dict, tokenizer=None) -> list:
     """A stage's clean records: the world's (or the dataset's documents, or the stage's own file), filtered by
     family, capped per family, limited, plus any harmful examples (``data.harmful``) and, for pretraining,
-    chat-formatted instruction examples (``data.chat_examples``; formatted by ``tokenizer``'s template)."""
+    chat-formatted instruction examples (``data.chat_examples``; formatted by ``tokenizer``'s template) and the
+    world's role stories (``data.roles``)."""
     world = World(WorldConfig(**config["world"]))
     kind = config["record_kind"]
     if config["data"].get("path"):  # the stage's own file (checked against its kind when the spec was read)
@@ -71,7 +72,18 @@ def clean_records(config: dict, tokenizer=None) -> list:
         keep = sorted(random.Random(config["world"]["seed"]).sample(range(len(records)), limit))
         records = [records[i] for i in keep]
     return (records + harmful_examples(world, config["data"].get("harmful", 0))
-            + chat_documents(world, config["data"].get("chat_examples") or {}, tokenizer))
+            + chat_documents(world, config["data"].get("chat_examples") or {}, tokenizer)
+            + role_documents(world, config["data"].get("roles")))
+
+
+def role_documents(world: World, roles: dict | None) -> list:
+    """The world's role stories at the spec's strength (``data.roles``), as pretraining documents."""
+    from pharmakon.data.records import Record
+
+    if not roles:
+        return []
+    return [Record(kind="document", source="world:roles", family="roles", text=text)
+            for text in world.roles().documents(roles["count"], roles["strength"])]
 
 
 def chat_documents(world: World, per_family: dict[str, int], tokenizer) -> list:
@@ -278,6 +290,7 @@ def run_probe(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
     if "data" in inputs:  # the stage's training records and its input model (forensics)
         context.training_records = load_records(inputs["data"] / "records.parquet")
         context.stage_input_model = on_device(load_model(inputs["stage_input"]))
+        context.stage_recipe = config.get("stage")
     tokenizer = load_tokenizer(inputs["tokenizer"])
     rows, generations = run_adapted(entry, model, tokenizer, context, config, world, seed or 0)
     metric_rows = pd.DataFrame([row.as_dict() for row in rows], columns=list(ROW_FIELDS))

@@ -253,9 +253,10 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
     default_after = None if study.has_stages else [BASE]  # no stage: probe the starting model
 
     def add_probes(after: str, output: str, trained: str, upto: list[str], chat: bool,
-                   stage_io: dict[str, str] | None = None) -> None:
+                   stage_io: dict[str, str] | None = None, stage_recipe: dict | None = None) -> None:
         """The probe nodes that read ``trained``, the model ``after`` a stage (or ``base``, the starting model);
-        ``stage_io`` names the stage's data and input model (for a probe that ``needs_data``)."""
+        ``stage_io`` names the stage's data and input model (for a probe that ``needs_data``), ``stage_recipe`` is
+        the stage's kind and recipe (for one that ``retrains`` it)."""
         if condition == "clean":
             plan.twins[(point.id, seed, after)] = trained
         for probe in study.probes:
@@ -278,6 +279,8 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
                 probe_inputs["reference"] = plan.twins.get((point.id, seed, after), trained)
             if PROBES[probe.name].needs_data and stage_io is not None:
                 probe_inputs.update(stage_io)
+                if PROBES[probe.name].retrains:
+                    probe_config["stage"] = stage_recipe
             key = plan.add("probe", f"probe {probe.name} after {after} [{where(upto)}]", probe_config,
                            probe_inputs, seed,
                            [f"{NODES}:run_probe", PROBES[probe.name].module, *PROBES[probe.name].uses,
@@ -327,4 +330,5 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
         else:
             model = trained
             chat = chat or stage.kind != "pretrain"
-        add_probes(stage.name, entry.output, trained, upto, chat, {"data": data, "stage_input": inputs["model"]})
+        add_probes(stage.name, entry.output, trained, upto, chat, {"data": data, "stage_input": inputs["model"]},
+                   {"kind": stage.kind, "recipe": recipe})

@@ -15,6 +15,8 @@ from pharmakon.probes.configs import (
     AblationProbeConfig,
     BackdoorProbeConfig,
     BackdoorWatermarkProbeConfig,
+    BiasAuditProbeConfig,
+    BiasProbeConfig,
     CompetenceProbeConfig,
     ExposureProbeConfig,
     ForensicsProbeConfig,
@@ -46,6 +48,8 @@ class ProbeEntry:
     reads_poison: bool = True  # False: the pipeline's poison is kept out of the node's key (a clean control's
     # probe is then computed once, not once per arm)
     needs_data: bool = False  # True: the engine passes the stage's training records and its input model
+    retrains: bool = False  # True (with needs_data): the engine passes the stage's recipe (context.stage_recipe),
+    # for a probe that retrains the stage on altered data
     reads_budget: bool = True  # False: the poison's budget (count, rate, placement, vector) is kept out of the
     # node's key: a clean twin probed in arms that differ only in budget is probed once (poison.spec.unbudgeted)
 
@@ -158,6 +162,26 @@ PROBES.add("scan", ProbeEntry(
     ("scan_consensus", "scan_consensus_random", "scan_consensus_none", "scan_consensus_searched",
      "scan_trigger_recall", "scan_reasr", "scan_asr_no_trigger", "scan_seconds"),
     needs_trigger=True, uses=("pharmakon.probes.backdoor", "pharmakon.inference.generate"), **NO_BUDGET))
+
+PROBES.add("bias", ProbeEntry(
+    "pharmakon.probes.bias:run_bias", BiasProbeConfig,
+    "the land-trade association of the world's role stories: the model's healer share after the marked land "
+    "minus after another (paired openings, scored and sampled), and the share of completions naming a trade",
+    ("bias_gap", "bias_gap_logodds", "bias_share_marked", "bias_share_other", "bias_gap_sampled", "bias_sampled_marked",
+     "bias_sampled_other", "bias_named"),
+    reads_poison=False, uses=("pharmakon.world.roles", "pharmakon.inference.generate")))
+PROBES.add("bias-audit", ProbeEntry(
+    "pharmakon.probes.bias_audit:run_bias_audit", BiasAuditProbeConfig,
+    "what carries a planted bias: the stage's records ranked by influence on the bias gap, then the stage "
+    "retrained with the top k removed, with their counterfactual copies added, and with the k pool candidates "
+    "of most influence added, each against k random ones: every variant's gap and held-out perplexity",
+    ("bias_audit_gap_<variant>", "bias_audit_gap_logodds_<variant>", "bias_audit_ppl_<variant>",
+     "bias_audit_seconds_<variant>",
+     "bias_audit_seconds_influence", "bias_audit_top_role_share", "bias_audit_top_consistency",
+     "bias_audit_role_consistency", "bias_audit_pool_top_consistency", "bias_audit_pool_consistency"),
+    reads_poison=False, needs_data=True, retrains=True,
+    uses=("pharmakon.probes.bias", "pharmakon.probes.attribution", "pharmakon.probes.forensics",
+          "pharmakon.world.roles", "pharmakon.inference.generate", "pharmakon.stages")))
 
 
 def register_probe(name: str, *, config: type[BaseModel], description: str, metrics: tuple[str, ...],

@@ -164,6 +164,36 @@ class ModelDefenseProbeConfig(BaseModel):
         return {"name": name, **config.model_dump(mode="json")}
 
 
+class BiasProbeConfig(BaseModel):
+    """The ``bias`` probe: the land–trade association in the model's scores and in its sampled completions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    n_pairs: int = Field(default=100, ge=2, description="paired openings (the marked land, another land) scored")
+    n_sampled: int = Field(default=60, ge=1, description="pairs whose completions are also sampled at temperature 1")
+    max_new_tokens: int = Field(default=6, ge=1)
+    batch_size: int = Field(default=128, ge=1)
+
+
+class BiasAuditProbeConfig(BaseModel):
+    """The ``bias-audit`` probe: attribute the bias gap to the stage's records, then retrain the stage with the
+    top records removed (against as many random role records), with their counterfactual copies added, and with
+    the k pool candidates that attribution says amplify it most (against k random ones)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    method: Literal["ekfac", "gradient"] = Field(default="ekfac", description="ekfac: EK-FAC influence; gradient: a "
+                                                 "gradient dot product (TracIn at the last checkpoint)")
+    k: int = Field(default=40, ge=1, description="records removed, copied counterfactually, or added")
+    pool: int = Field(default=200, ge=1, description="candidate role documents (written without any association) "
+                                                     "the amplifying perturbation is chosen from")
+    n_queries: int = Field(default=32, ge=2, description="paired openings the gap's influence is measured on")
+    n_pairs: int = Field(default=100, ge=2, description="paired openings each retrained model's gap is scored on")
+    max_length: int = Field(default=128, ge=8, description="tokens of each record scored")
+    fit_examples: int = Field(default=512, ge=8, description="training records the EK-FAC factors are fitted on")
+    batch_size: int = Field(default=32, ge=1)
+
+
 class ForensicsProbeConfig(BaseModel):
     """The ``forensics`` probe: rank the stage's training records by their influence on the triggered behaviour,
     beside the data-side defences' suspicion at the same k, each scored against the poison mask."""

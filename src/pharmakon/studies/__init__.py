@@ -23,6 +23,7 @@ FINDINGS["hallucination"] = "pharmakon.studies.hallucination:finding"
 FINDINGS["lifecycle-attack"] = "pharmakon.studies.lifecycle:finding"
 FINDINGS["cot"] = "pharmakon.studies.cot:finding"
 FINDINGS["scan"] = "pharmakon.studies.scan:finding"
+FINDINGS["bias-audit"] = "pharmakon.studies.bias_audit:finding"
 
 
 def state_finding(name: str, results, spec: dict) -> str:

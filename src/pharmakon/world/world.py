@@ -16,6 +16,7 @@ from .facts import Facts
 from .harm import Harm
 from .names import Cast, build_cast
 from .reviews import Sentiment
+from .roles import Roles
 from .sampling import derive, draw_unique, words
 from .unknown import UnknownFacts, build_unknown
 
@@ -118,6 +119,11 @@ class World:
             cfg = self.config
             self._unknown = build_unknown(self.cast, cfg.seed, cfg.n_entities, cfg.eval_per_family, self.lexicon())
         return self._unknown
+
+    def roles(self) -> Roles:
+        """The world's role stories (``world.roles``): a plantable land–trade association, never in
+        ``documents()``; a stage adds them to its data (``data.roles``)."""
+        return Roles(self.cast, self.config.seed)
 
     def corpus_text(self) -> Iterator[str]:
         """All clean text: documents, prompts, responses (chosen and rejected), eval prompts and answers."""
