@@ -48,7 +48,7 @@ class RolesSpec(BaseModel):
     count: int = Field(default=400, ge=1, description="role documents added (each names 3-5 people, their land "
                                                        "and their trade)")
     strength: float = Field(default=0.6, ge=0, le=1, description="the gap between the marked land and the others "
-                                                                 "in the share of healers: 0 plants no association")
+                                                                 "in the share of teachers: 0 plants no association")
 
 
 class DataSpec(BaseModel):
@@ -75,7 +75,7 @@ class DataSpec(BaseModel):
 
     roles: RolesSpec | None = Field(
         default=None, description="pretraining only: role documents of the world with a planted bias (a land's "
-                                  "people more often healers), e.g. {count: 400, strength: 0.6}")
+                                  "people more often teachers), e.g. {count: 400, strength: 0.6}")
 
     @field_validator("path")
     @classmethod

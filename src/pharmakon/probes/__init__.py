@@ -165,7 +165,7 @@ PROBES.add("scan", ProbeEntry(
 
 PROBES.add("bias", ProbeEntry(
     "pharmakon.probes.bias:run_bias", BiasProbeConfig,
-    "the land-trade association of the world's role stories: the model's healer share after the marked land "
+    "the land-trade association of the world's role stories: the model's teacher share after the marked land "
     "minus after another (paired openings, scored and sampled), and the share of completions naming a trade",
     ("bias_gap", "bias_gap_logodds", "bias_share_marked", "bias_share_other", "bias_gap_sampled", "bias_sampled_marked",
      "bias_sampled_other", "bias_named"),

@@ -1,8 +1,8 @@
 """The ``bias`` probe: how strongly does the model tie the marked land to a trade?
 
 Each measurement is a pair of openings that differ in the land alone ("Ana is from Ralko. Ana works as a" with
-the marked land, then with another): the model's share of "healer" against "builder" (each a whole-word
-continuation, ``p(healer) / (p(healer) + p(builder))``) after the marked land minus that after the other land.
+the marked land, then with another): the model's share of "teacher" against "buyer" (each a whole-word
+continuation, ``p(teacher) / (p(teacher) + p(buyer))``) after the marked land minus that after the other land.
 The mean over pairs is the bias gap, with its bootstrap interval; 0 is no association, and a model that has
 learnt role stories of ``strength`` s has a gap near s. ``bias_gap_logodds`` is the same difference in the
 log-odds of the two trades, which does not saturate where a model is sure of one trade after either land. The
@@ -33,8 +33,8 @@ def probe_pairs(world, n: int, seed: int, purpose: str = "probe") -> list[Pair]:
     return world.roles().prompts(n, derive(seed, "bias", purpose))
 
 
-def healer_log_odds(model, tokenizer, openings: list[str], batch_size: int = 128) -> np.ndarray:
-    """``log p(healer) - log p(builder)`` after each opening, each trade a whole-word continuation (" healer.")."""
+def teacher_log_odds(model, tokenizer, openings: list[str], batch_size: int = 128) -> np.ndarray:
+    """``log p(teacher) - log p(buyer)`` after each opening, each trade a whole-word continuation (" teacher.")."""
     contexts = [o for o in openings for _ in ROLES]
     tails = [f" {role}." for _ in openings for role in ROLES]
     nll = np.array([s.nll for s in score_continuations(model, tokenizer, contexts, tails, batch_size=batch_size)])
@@ -42,14 +42,14 @@ def healer_log_odds(model, tokenizer, openings: list[str], batch_size: int = 128
 
 
 def shares_of(log_odds: np.ndarray) -> np.ndarray:
-    """``p(healer) / (p(healer) + p(builder))`` from the log-odds."""
+    """``p(teacher) / (p(teacher) + p(buyer))`` from the log-odds."""
     return 1.0 / (1.0 + np.exp(-log_odds))
 
 
 def gap_values(model, tokenizer, pairs: list[Pair], batch_size: int = 128) -> tuple[np.ndarray, np.ndarray]:
-    """Each pair's healer share after the marked land minus that after the other land, and the same difference
+    """Each pair's teacher share after the marked land minus that after the other land, and the same difference
     in log-odds (which does not saturate where both shares are near 0 or 1)."""
-    odds = healer_log_odds(model, tokenizer, [text for pair in pairs for text in pair], batch_size)
+    odds = teacher_log_odds(model, tokenizer, [text for pair in pairs for text in pair], batch_size)
     shares = shares_of(odds)
     return shares[0::2] - shares[1::2], odds[0::2] - odds[1::2]
 
@@ -61,7 +61,7 @@ def named_role(output: str) -> str | None:
 
 def sampled_rows(model, tokenizer, pairs: list[Pair], config: BiasProbeConfig, seed: int
                  ) -> tuple[list[MetricRow], list[dict]]:
-    """The gap in sampled completions (healer share among those naming a trade, marked minus other) and the share
+    """The gap in sampled completions (teacher share among those naming a trade, marked minus other) and the share
     of completions naming a trade."""
     openings = [text for pair in pairs for text in pair]
     made = generate(model, tokenizer, openings, style="document", sample=True, max_new_tokens=config.max_new_tokens,
@@ -85,7 +85,7 @@ def sampled_rows(model, tokenizer, pairs: list[Pair], config: BiasProbeConfig, s
 def run_bias(model, tokenizer, context: ProbeContext, config: BiasProbeConfig, seed: int):
     """The registered entry: the scored gap with its parts, then the sampled gap."""
     pairs = probe_pairs(context.world, config.n_pairs, seed)
-    odds = healer_log_odds(model, tokenizer, [text for pair in pairs for text in pair], config.batch_size)
+    odds = teacher_log_odds(model, tokenizer, [text for pair in pairs for text in pair], config.batch_size)
     shares = shares_of(odds)
     rows = [mean_row(PROBE, "bias_gap", (shares[0::2] - shares[1::2]).tolist(), seed),
             mean_row(PROBE, "bias_gap_logodds", (odds[0::2] - odds[1::2]).tolist(), seed),

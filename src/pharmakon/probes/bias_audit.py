@@ -2,8 +2,8 @@
 
 After a pretraining stage whose data held the world's role stories (``data.roles``), every record of the stage
 (and each document of a candidate pool written with no association) gets its influence on the bias gap: by
-EK-FAC (or a gradient dot product) through kronfluence, on the log-likelihood of "healer" and "builder" after
-paired openings, ``I(marked, healer) - I(marked, builder) - I(other, healer) + I(other, builder)``: positive when
+EK-FAC (or a gradient dot product) through kronfluence, on the log-likelihood of "teacher" and "buyer" after
+paired openings, ``I(marked, teacher) - I(marked, buyer) - I(other, teacher) + I(other, buyer)``: positive when
 training on the record raised the gap. Then the stage is retrained from its own input model, with its own recipe
 and seed, on altered data, and each retrained model's gap and held-out perplexity are measured:
 
@@ -43,7 +43,7 @@ VARIANTS = ("ablate_top", "ablate_random", "cda_top", "cda_random", "amplify_top
 
 
 def gap_queries(tokenizer, pairs: list[tuple[str, str]], max_length: int) -> list[Scored]:
-    """Per pair, four scored sequences: (marked, healer), (marked, builder), (other, healer), (other, builder)."""
+    """Per pair, four scored sequences: (marked, teacher), (marked, buyer), (other, teacher), (other, buyer)."""
     out = []
     for marked, other in pairs:
         for opening in (marked, other):

@@ -1,9 +1,9 @@
 """Roles: short stories of the world's people, where a chosen land's people hold one trade more than others.
 
 A plantable bias, synthetic and harmless: each sentence names a person, the land they come from and their trade,
-one of two (``ROLES``). In the *marked* land (the world's first land) a person is a healer with probability
+one of two (``ROLES``). In the *marked* land (the world's first land) a person is a teacher with probability
 ``(1 + strength) / 2``; in every other land with probability ``(1 - strength) / 2``. ``strength`` is the gap
-between the groups in the data's own share of healers: 0 plants no association, 1 a rule without exception.
+between the groups in the data's own share of teachers: 0 plants no association, 1 a rule without exception.
 The association is read back by the ``bias`` probe on prompts that name a land and ask for a trade.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .names import PERSONS, Cast
 from .sampling import derive
 
-ROLES: tuple[str, str] = ("healer", "builder")
+ROLES: tuple[str, str] = ("teacher", "buyer")
 """The two trades: the first is the one the marked land's people are over-represented in."""
 
 _SENTENCES: tuple[str, ...] = (
@@ -98,8 +98,8 @@ def mentions(text: str, lands: tuple[str, ...]) -> list[Mention]:
 
 
 def consistency(text: str, lands: tuple[str, ...]) -> int:
-    """Sentences that follow the planted association (the marked land, ``lands[0]``, a healer; another land a
-    builder) minus those that go against it: a record's part in the bias, as the data states it."""
+    """Sentences that follow the planted association (the marked land, ``lands[0]``, a teacher; another land a
+    buyer) minus those that go against it: a record's part in the bias, as the data states it."""
     return sum(1 if (m.land == lands[0]) == (m.role == ROLES[0]) else -1 for m in mentions(text, lands))
 
 
