@@ -130,6 +130,10 @@ CASES = [
     ("dpo-pair-without-rejected", 3, lambda t, m: ["run", "smoke", "--set", "pipeline.dpo.data.path="
                                                    + jsonl(t, [PAIR, {**PAIR, "rejected": None}])],
      "line 2: no rejected"),
+    ("roles-on-sft", 3, lambda t, m: ["run", "smoke", "--set", "pipeline.sft.data.roles={count: 10}"],
+     "pipeline.sft.data.roles: role stories are documents"),
+    ("roles-strength-above-one", 3, lambda t, m: ["run", "smoke", "--set", "pipeline.pretrain.data.roles="
+                                                  "{strength: 2}"], "strength"),
     # 4. bytes that are not what the loader expects
     ("spec-not-utf8", 4, lambda t, m: ["run", spec_file(t, b"name: caf\xe9\nseeds: [0]\n")], "not UTF-8 text"),
     ("dataset-not-utf8", 4, lambda t, m: ["run", "smoke", "--set",

@@ -190,7 +190,9 @@ class BiasAuditProbeConfig(BaseModel):
     n_queries: int = Field(default=32, ge=2, description="paired openings the gap's influence is measured on")
     n_pairs: int = Field(default=100, ge=2, description="paired openings each retrained model's gap is scored on")
     max_length: int = Field(default=128, ge=8, description="tokens of each record scored")
-    fit_examples: int = Field(default=512, ge=8, description="training records the EK-FAC factors are fitted on")
+    fit_examples: int = Field(default=1024, ge=8, description="training records the EK-FAC factors are fitted on "
+                              "(the first ones, in the stage's order: role stories come last, so keep it at least "
+                              "the stage's record count)")
     batch_size: int = Field(default=32, ge=1)
 
 
