@@ -101,7 +101,10 @@ def test_every_probe_emits_its_metrics(name, world, tokenizer, nano):
                 "forensics": {"n_queries": 3, "max_new_tokens": 4, "fit_examples": 16, "onion_max_words": 4,
                               "max_length": 32, "k_multiples": [1.0, 2.0], "methods": ["ekfac", "perplexity"]},
                 "scan": {"steps": 1, "candidates": 4, "n_search": 3, "n_prompts": 3, "n_random": 2,
-                         "max_new_tokens": 4}}
+                         "max_new_tokens": 4},
+                "bias": {"n_pairs": 3, "n_sampled": 2, "max_new_tokens": 4},
+                "bias-audit": {"k": 2, "pool": 3, "n_queries": 2, "n_pairs": 3, "fit_examples": 16,
+                               "max_length": 32}}
     config = entry.config(**settings[name])
     families = {f: world.eval_items(f) for f in ("sentiment", "arithmetic", "facts", "harm", "benign", "dialogue")}
     context = ProbeContext(families, [r.text for r in world.heldout_documents(3)], list(world.corpus_text()),
@@ -114,6 +117,13 @@ def test_every_probe_emits_its_metrics(name, world, tokenizer, nano):
         context.training_records = ATTACKS["dos"](budget=Budget(count=4)).apply(clean, tokenizer, seed=0,
                                                                                 world=world)[0]
         context.stage_input_model = nano
+    if entry.retrains:  # role stories to audit, and a recipe of one step to retrain the stage with
+        from pharmakon.data.records import Record
+
+        context.training_records = world.documents()[:8] + [
+            Record(kind="document", source="world:roles", family="roles", text=text)
+            for text in world.roles().documents(4, 1.0)]
+        context.stage_recipe = {"kind": "pretrain", "recipe": {"max_steps": 1, "batch_size": 4, "max_length": 32}}
     if name == "routing":  # routing reads a router: the mixture-of-experts size
         from pharmakon.models.configs import build_tiny_model
 

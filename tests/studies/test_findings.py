@@ -183,3 +183,28 @@ def test_scan_separates_backdoored_models_from_clean_twins_counted_once():
     assert "REASR 0.90 against 0.02 without the found suffix" in text and "on the clean twins: 0.05" in text
     assert ("Every backdoored model against every clean twin after the same stage: consensus of the found suffix "
             "1.55 vs clean twins 0.60, AUROC 0.50 (6 backdoored vs 3 clean") in text
+
+
+def test_bias_audit_tests_each_variant_against_its_random_control_over_seeds():
+    from pharmakon.studies.bias_audit import finding as bias_finding
+
+    rows = []
+    for seed in range(3):
+        gaps = {"original": 0.6, "ablate_top": 0.1 + 0.01 * seed, "ablate_random": 0.55 + 0.02 * seed,
+                "cda_top": 0.2, "cda_random": 0.5 + 0.01 * seed, "amplify_top": 0.58 - 0.01 * seed,
+                "amplify_random": 0.6 + 0.01 * seed}
+        for variant, gap in gaps.items():
+            for metric, value in ((f"bias_audit_gap_{variant}", gap), (f"bias_audit_ppl_{variant}", 1.6)):
+                rows.append({"probe": "bias-audit", "metric": metric, "arm": "biased", "after_stage": "pretrain",
+                             "seed": seed, "value": value})
+        for stage, gap in (("base", 0.0), ("pretrain", 0.62)):
+            for metric in ("bias_gap", "bias_gap_logodds", "bias_gap_sampled", "bias_named"):
+                rows.append({"probe": "bias", "metric": metric, "arm": "biased", "after_stage": stage,
+                             "seed": seed, "value": gap if metric != "bias_named" else 1.0})
+    text = bias_finding(pd.DataFrame(rows), {})
+    assert text.startswith("biased: gap 0.62 after training") and "before 0.00" in text
+    assert "ablate_top 0.11 vs ablate_random 0.57 (lower: paired t p = " in text
+    assert "not distinguishable" not in text.split("ablate_top")[1].split(";")[0]
+    # amplify_top does not beat its control here: the finding says so rather than claiming it
+    assert "amplify_top 0.57 vs amplify_random 0.61 (higher: paired t p = " in text
+    assert "not distinguishable at 3 seeds" in text.split("amplify_top")[1].split(";")[0]
