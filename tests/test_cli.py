@@ -86,7 +86,7 @@ BAD_INPUTS = [
     (["run", "smoke", "--set", "pipeline.distill.epochs=1"], "pipeline.distill: no item named 'distill'"),
     (["run", "smoke", "--set", "probes=[{name: vibes}]"], "probes.vibes.name: unknown probe 'vibes'"),
     (["run", "smoke", "--set", "nonsense"], "--set 'nonsense': expected path=value"),
-    (["run", "nightshade"], "study: unknown preset 'nightshade'; allowed: budget, "),
+    (["run", "nightshade"], "study: unknown preset 'nightshade'; allowed: bias-audit, budget, "),
 ]
 
 

@@ -204,7 +204,7 @@ def test_bias_audit_tests_each_variant_against_its_random_control_over_seeds():
     text = bias_finding(pd.DataFrame(rows), {})
     assert text.startswith("biased: gap 0.62 after training") and "before 0.00" in text
     assert "ablate_top 0.11 vs ablate_random 0.57 (lower: paired t p = " in text
-    assert "not distinguishable" not in text.split("ablate_top")[1].split(";")[0]
+    assert "not distinguishable" not in text.split("ablate_top")[1].split(")")[0]
     # amplify_top does not beat its control here: the finding says so rather than claiming it
     assert "amplify_top 0.57 vs amplify_random 0.61 (higher: paired t p = " in text
-    assert "not distinguishable at 3 seeds" in text.split("amplify_top")[1].split(";")[0]
+    assert "not distinguishable at 3 seeds" in text.split("amplify_top")[1].split(")")[0]
