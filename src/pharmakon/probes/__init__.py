@@ -174,7 +174,8 @@ PROBES.add("bias-audit", ProbeEntry(
     "pharmakon.probes.bias_audit:run_bias_audit", BiasAuditProbeConfig,
     "what carries a planted bias: the stage's records ranked by influence on the bias gap, then the stage "
     "retrained with the top k removed, with their counterfactual copies added, and with the k pool candidates "
-    "of most influence added, each against k random ones: every variant's gap and held-out perplexity",
+    "of most influence added, each against k random ones, and on the same records reordered (what order alone "
+    "does): every variant's gap and held-out perplexity",
     ("bias_audit_gap_<variant>", "bias_audit_gap_logodds_<variant>", "bias_audit_ppl_<variant>",
      "bias_audit_seconds_<variant>",
      "bias_audit_seconds_influence", "bias_audit_top_role_share", "bias_audit_top_consistency",

@@ -12,7 +12,9 @@ and seed, on altered data, and each retrained model's gap and held-out perplexit
 - ``cda_top``: counterfactual copies (the two trades exchanged) of the top k added — counterfactual data
   augmentation built from what attribution found (Zhao et al. 2018); ``cda_random``: the same for k random ones;
 - ``amplify_top``: the k pool candidates of highest influence added — an optimised perturbation of budget k;
-  ``amplify_random``: k random candidates.
+  ``amplify_random``: k random candidates;
+- ``reorder``: the same records in another order. Any change of the data changes the order the stage reads it in,
+  so this retrain measures what order alone does to the gap: the noise floor against which the others are read.
 
 What the top records are is reported too: the share that are role stories and their mean consistency with the
 planted association (sentences for it minus sentences against it), beside the mean over all role stories.
@@ -39,7 +41,7 @@ from pharmakon.world.roles import ROLES, consistency, swapped
 
 PROBE = "bias-audit"
 ROLE_SOURCE = "world:roles"
-VARIANTS = ("ablate_top", "ablate_random", "cda_top", "cda_random", "amplify_top", "amplify_random")
+VARIANTS = ("ablate_top", "ablate_random", "cda_top", "cda_random", "amplify_top", "amplify_random", "reorder")
 
 
 def gap_queries(tokenizer, pairs: list[tuple[str, str]], max_length: int) -> list[Scored]:
@@ -61,8 +63,9 @@ def gap_influence(scores: np.ndarray) -> np.ndarray:
 
 
 def altered(records: list[Record], pool: list[Record], top: np.ndarray, random_role: np.ndarray,
-            top_pool: np.ndarray, random_pool: np.ndarray) -> dict[str, list[Record]]:
-    """The stage's data for each variant (records by index; copies and candidates appended at the end)."""
+            top_pool: np.ndarray, random_pool: np.ndarray, order: np.ndarray) -> dict[str, list[Record]]:
+    """The stage's data for each variant (records by index; copies and candidates appended at the end; ``order``
+    a permutation of the records)."""
     def without(drop: np.ndarray) -> list[Record]:
         gone = set(drop.tolist())
         return [r for i, r in enumerate(records) if i not in gone]
@@ -74,7 +77,8 @@ def altered(records: list[Record], pool: list[Record], top: np.ndarray, random_r
     return {"ablate_top": without(top), "ablate_random": without(random_role),
             "cda_top": records + copies(top), "cda_random": records + copies(random_role),
             "amplify_top": records + [pool[i] for i in top_pool],
-            "amplify_random": records + [pool[i] for i in random_pool]}
+            "amplify_random": records + [pool[i] for i in random_pool],
+            "reorder": [records[i] for i in order]}
 
 
 def retrain(context: ProbeContext, tokenizer, records: list[Record], seed: int):
@@ -123,6 +127,7 @@ def run_bias_audit(model, tokenizer, context: ProbeContext, config: BiasAuditPro
     k_pool = min(config.k, len(pool))
     top_pool = ranked(influence[len(records):], rng.randrange(2**31))[:k_pool]
     random_pool = np.array(sorted(rng.sample(range(len(pool)), k_pool)))
+    permutation = np.array(rng.sample(range(len(records)), len(records)))
     lands = roles.lands
     role_consistency = [float(consistency(records[i].text, lands)) for i in np.flatnonzero(is_role)]
     rows = [point_row(PROBE, "bias_audit_seconds_influence", seconds, len(train)),
@@ -136,7 +141,7 @@ def run_bias_audit(model, tokenizer, context: ProbeContext, config: BiasAuditPro
     pairs = probe_pairs(world, config.n_pairs, seed, "audit")
     documents = context.heldout_documents
     rows += measured(model, tokenizer, pairs, documents, "original", seed, config.batch_size)
-    for name, data in altered(records, pool, top, random_role, top_pool, random_pool).items():
+    for name, data in altered(records, pool, top, random_role, top_pool, random_pool, permutation).items():
         start = time.perf_counter()
         rows += measured(retrain(context, tokenizer, data, seed), tokenizer, pairs, documents, name, seed,
                          config.batch_size)

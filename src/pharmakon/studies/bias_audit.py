@@ -1,6 +1,7 @@
 """The ``bias-audit`` study's finding: per arm, the planted gap the model learnt, and whether acting on the records
 attribution ranks highest moves it more than acting on as many random ones (one-sided paired t over seeds: the
-same seed is the same data, order and probes), with the held-out perplexity each variant costs."""
+same seed is the same data, order and probes), how far the same records in another order move it (the noise floor
+of any retrain), and the held-out perplexity each variant costs."""
 
 from __future__ import annotations
 
@@ -39,6 +40,18 @@ def contrast(rows: pd.DataFrame, variant: str, control: str, direction: str) -> 
     return f"{text} ({direction}: {claim(result, len(seeds), 'paired t')})"
 
 
+def order_line(rows: pd.DataFrame) -> str:
+    """What order alone does: the gap retrained on the same records reordered, against the stage's own model."""
+    original, reordered = by_seed(rows, "bias_audit_gap_original"), by_seed(rows, "bias_audit_gap_reorder")
+    seeds = sorted(set(original) & set(reordered))
+    if not seeds:
+        return "no reordered retrain"
+    shift = sum(abs(reordered[s] - original[s]) for s in seeds) / len(seeds)
+    return (f"the same records in another order: gap {_mean(reordered[s] for s in seeds)} against "
+            f"{_mean(original[s] for s in seeds)} (order alone moves it by {shift:.2f} on average over "
+            f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''})")
+
+
 def arm_line(arm: str, results: pd.DataFrame) -> str:
     """One arm: the learnt gap, what the top records are, the three contrasts, the perplexity they cost."""
     mine = results[results["arm"] == arm] if "arm" in results else results
@@ -56,6 +69,7 @@ def arm_line(arm: str, results: pd.DataFrame) -> str:
                  f"consistency {_mean(by_seed(audit, 'bias_audit_top_consistency').values())} against "
                  f"{_mean(by_seed(audit, 'bias_audit_role_consistency').values())} over all role stories")
     parts += [contrast(audit, *c) for c in CONTRASTS]
+    parts.append(order_line(audit))
     ppl = {v: _mean(by_seed(audit, f"bias_audit_ppl_{v}").values())
            for v in ("original", "ablate_top", "cda_top", "amplify_top")}
     parts.append("held-out perplexity " + ", ".join(f"{v} {p}" for v, p in ppl.items()))
