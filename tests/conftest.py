@@ -30,8 +30,15 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True, scope="session")
 def isolated_cache(tmp_path_factory):
-    """No test touches the user's cache: ``PHARMAKON_CACHE`` points into the session's (the xdist worker's) tmp dir."""
-    os.environ["PHARMAKON_CACHE"] = str(tmp_path_factory.mktemp("pharmakon-cache"))
+    """No test touches the user's cache: ``PHARMAKON_CACHE`` points into the session's tmp dir, one cache for all
+    the session's xdist workers (the cache is safe for concurrent processes: tests/engine/test_reliability.py), so a
+    node two workers' tests share, such as a clean twin, is trained once."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # each worker's base dir sits in the session's
+    path = root / "pharmakon-cache"
+    path.mkdir(exist_ok=True)
+    os.environ["PHARMAKON_CACHE"] = str(path)
     return os.environ["PHARMAKON_CACHE"]
 
 

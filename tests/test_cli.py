@@ -35,10 +35,11 @@ def test_list_prints_every_registry_and_the_presets_with_their_question():
     from pharmakon.poison.vectors import VECTORS
     from pharmakon.probes import PROBES
     from pharmakon.stages import STAGES
+    from pharmakon.studies import FINDINGS
 
     result = run_cli("list")
     assert result.exit_code == 0
-    for name in [*STAGES, *ATTACKS, *VECTORS, *DEFENSES, *PROBES, "quickstart", "smoke"]:
+    for name in [*STAGES, *ATTACKS, *VECTORS, *DEFENSES, *PROBES, *FINDINGS, "quickstart", "smoke"]:
         assert f"  {name} " in result.output
     studies = run_cli("list", "studies").output
     assert preset_questions()["quickstart"][:40] in studies.replace("\n", " ")

@@ -1,15 +1,12 @@
 """Faults of the file system and killed runs (issue 23), on the ``smoke`` preset: each fault is one line, exit 2, no
 traceback and nothing half-written (no temp file in the run dir, no temp or incomplete node in the cache), and
 ``resume`` (or the same run again, when the fault came before the run dir) then ends with the results of an
-uninterrupted run."""
+uninterrupted run. Killed runs (SIGKILL at three points, then ``resume``) are tests/engine/test_reliability.py's."""
 
 from __future__ import annotations
 
 import errno
 import shutil
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +18,6 @@ from pharmakon.engine.cache import MARKER
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()
-PHARMAKON = str(Path(sys.executable).parent / "pharmakon")
 
 
 @pytest.fixture(scope="module")
@@ -124,37 +120,3 @@ def test_a_fault_is_one_line_and_resume_finishes(reference, tmp_path, monkeypatc
     assert result.exit_code == 0, result.output[-2000:]
     pd.testing.assert_frame_equal(results(run_dir), results(reference[0]))
     assert_nothing_half_written(run_dir, cache)
-
-
-def complete(cache: Path) -> int:
-    return len(list((cache / "nodes").glob(f"*/{MARKER}")))
-
-
-def test_killed_twice_then_resumed_equals_an_uninterrupted_run(reference, tmp_path):
-    """SIGKILL once the data nodes are done and again halfway, through the console script (as in
-    test_reliability), then ``resume``: the results of the uninterrupted run."""
-    import json
-    import time
-
-    run_dir, cache = tmp_path / "run", tmp_path / "cache"
-    total = len(json.loads((reference[0] / "plan.json").read_text()))
-
-    def start(*command: str) -> subprocess.Popen:
-        return subprocess.Popen([PHARMAKON, *command, "--cache", str(cache)], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE)
-
-    process = start("run", "smoke", "--out", str(run_dir))
-    for point in (7, total // 2):
-        deadline = time.time() + 600
-        while complete(cache) < point and process.poll() is None and time.time() < deadline:
-            time.sleep(0.05)
-        assert process.poll() is None, "the run ended before the kill point"
-        process.send_signal(signal.SIGKILL)
-        process.wait(30)
-        process = start("resume", str(run_dir)) if (run_dir / "spec.yaml").exists() else \
-            start("run", "smoke", "--out", str(run_dir))
-    _, stderr = process.communicate(timeout=900)
-    assert process.returncode == 0, stderr.decode()[-2000:]
-    assert complete(cache) == total
-    pd.testing.assert_frame_equal(results(run_dir), results(reference[0]))
-    assert all((node / MARKER).exists() for node in (cache / "nodes").glob("*"))

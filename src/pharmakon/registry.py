@@ -1,10 +1,11 @@
-"""Registries of stages, attacks and probes, and the plugins that add to them.
+"""Registries of stages, attacks, probes, findings, defences and vectors, and the plugins that add to them.
 
 A registry is a plain dict (name → entry). Third-party packages add entries through the entry-point groups
-``pharmakon.stages``, ``pharmakon.attacks`` and ``pharmakon.probes`` (each entry point names an object that
-registered itself on import, or a zero-argument function that registers), or in-process with
-``register_attack`` / ``register_probe`` / ``register_stage``. Entries name their implementation as
-``"module:function"`` so that planning a study does not import torch.
+``pharmakon.stages``, ``pharmakon.attacks``, ``pharmakon.probes``, ``pharmakon.findings``, ``pharmakon.defenses``
+and ``pharmakon.vectors`` (each entry point names an object that registered itself on import, or a zero-argument
+function that registers), or in-process with ``register_attack`` / ``register_probe`` / ``register_stage`` /
+``register_defense`` / ``register_vector`` or an entry in ``pharmakon.studies.FINDINGS``. Entries name their
+implementation as ``"module:function"`` so that planning a study does not import torch.
 """
 
 from __future__ import annotations
@@ -59,12 +60,13 @@ class Registry(dict):
         return self[name]
 
 
-_GROUPS = ("pharmakon.stages", "pharmakon.attacks", "pharmakon.probes")
+_GROUPS = ("pharmakon.stages", "pharmakon.attacks", "pharmakon.probes", "pharmakon.findings", "pharmakon.defenses",
+           "pharmakon.vectors")
 _loaded = False
 
 
 def load_plugins() -> None:
-    """Import every installed plugin once (entry-point groups ``pharmakon.stages|attacks|probes``)."""
+    """Import every installed plugin once (the entry-point groups of ``_GROUPS``)."""
     global _loaded
     if _loaded:
         return

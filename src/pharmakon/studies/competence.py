@@ -28,6 +28,8 @@ def bar_table(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def finding(results: pd.DataFrame, spec: dict) -> str:
+    """Each bar metric's mean over seeds (every seed beside it) after every stage probed, whether it meets the
+    competence bar, and the stages at which every metric does."""
     table = bar_table(results)
     if table.empty:
         return ""

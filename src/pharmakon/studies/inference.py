@@ -36,6 +36,8 @@ def _scaling(results: pd.DataFrame, attack: str) -> str:
 
 
 def finding(results: pd.DataFrame, spec: dict) -> str:
+    """A trained backdoor under each adaptation, then each inference-time attack by the number of poisoned items
+    (retrieval success and attack success against the clean twin)."""
     if "arm" not in results:
         return ""
     lines = [_trained(results), *(_scaling(results, attack) for attack in ATTACKS)]

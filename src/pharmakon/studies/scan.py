@@ -67,7 +67,8 @@ def arm_line(arm: str, rows: pd.DataFrame, twins: pd.DataFrame, results: pd.Data
 
 
 def finding(results: pd.DataFrame, spec: dict) -> str:
-    """Per arm, then over every backdoored model against every clean twin."""
+    """Per attack: whether the scan's scores tell backdoored models from clean twins (AUROC, Mann-Whitney), how much
+    of the true trigger the found suffix holds, and its attack success (REASR); then over all backdoored models."""
     rows = results[results["probe"] == PROBE]
     if rows.empty:
         return ""
