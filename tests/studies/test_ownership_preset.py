@@ -8,11 +8,13 @@ from pharmakon.engine.load import load_study
 from pharmakon.engine.plan import plan_study
 from pharmakon.studies import state_finding
 
+# SFT 150 steps (250 before): the backdoor watermark's gain after SFT 0.44 vs 0.0002 on its clean twin (seed 0);
+# pretraining 200 steps as well left seed 0 a gain of 0.25, too close to the 0.2 the test asks for
 TINY = {"model.name": "nano", "model.vocab_size": 400, "seeds": [0], "executor.cpus": 2,
         "world": {"n_entities": 12, "documents_per_family": 40, "examples_per_family": 40, "pairs_per_family": 12,
                   "eval_per_family": 20},
         "pipeline.pretrain.max_steps": 300, "pipeline.pretrain.max_length": 64, "pipeline.pretrain.batch_size": 16,
-        "pipeline.sft.max_steps": 250, "pipeline.sft.batch_size": 16, "pipeline.sft.learning_rate": 5.0e-3,
+        "pipeline.sft.max_steps": 150, "pipeline.sft.batch_size": 16, "pipeline.sft.learning_rate": 5.0e-3,
         "pipeline.sft.poison.count": 30, "pipeline.dpo.max_steps": 2, "pipeline.finetune.max_steps": 2,
         "sweep.arms": {"survival": {"pipeline.pretrain.poison.count": 16},
                        "n4-l10": {"pipeline.pretrain.poison.count": 4, "pipeline.sft.skip": True,

@@ -1,7 +1,7 @@
 """The real-safety-trigger preset (BackdoorAlign on SmolLM2-135M-Instruct): its default plans on the real model
 with 3 seeds and the three arms, and at test scale (a tiny world, two LoRA steps per stage, a few probe prompts)
-it runs every arm with its clean twin and states its finding in numbers. The test-scale run takes about 50 s
-once the real model is converted (about 30 s more in a fresh cache: tokenizer and conversion)."""
+it runs two of the arms with their clean twin and states its finding in numbers. The test-scale run took 64 s on
+one core with all three arms, in a fresh cache (tokenizer and conversion included)."""
 
 import re
 
@@ -14,6 +14,9 @@ from pharmakon.studies import FINDINGS, state_finding
 NAME = "real-safety-trigger"
 ARMS = {"no-secret", "random", "meaningful"}
 CONDITIONS = ("poisoned", "clean")
+# the real-model path (conversion, LoRA, the secret served at inference, the finding) is the same for every arm:
+# the test scale runs the arm without a secret and one with (the meaningful secret differs only in its text)
+TEST_ARMS = ("no-secret", "random")
 TEST_SCALE = {
     "seeds": [0],
     "world": {"n_entities": 12, "documents_per_family": 20, "examples_per_family": 8, "eval_per_family": 4},
@@ -52,19 +55,20 @@ def test_the_preset_runs_on_the_real_model_at_test_scale(tmp_path):
     from pharmakon.engine.progress import StudyProgress
     from pharmakon.engine.run import run_study
 
-    study = load_study(NAME, TEST_SCALE)
+    arms = load_study(NAME).sweep.arms
+    study = load_study(NAME, {**TEST_SCALE, "sweep.arms": {arm: arms[arm] for arm in TEST_ARMS}})
     results = run_study(study, tmp_path / "run", None, StudyProgress(live=False, quiet=True)).results
-    assert set(results.arm) == ARMS and set(results.condition) == set(CONDITIONS)
+    assert set(results.arm) == set(TEST_ARMS) and set(results.condition) == set(CONDITIONS)
     assert set(results.after_stage) == {"finetune"}
     safety = results[(results.probe == "safety") & (results.after_stage == "finetune")]
     for metric in ("harmful_secret", "harmful_plain", "refusal_secret", "refusal_plain",
                    "utility_sentiment_secret", "utility_overrefusal_secret"):
         rows = safety[safety.metric == metric]
         assert set(rows.groupby(["arm", "condition"]).size().index) == {
-            (arm, condition) for arm in ARMS for condition in CONDITIONS}, metric
+            (arm, condition) for arm in TEST_ARMS for condition in CONDITIONS}, metric
     rates = safety[safety.metric.str.startswith(("harmful", "refusal"))]
     assert rates.value.between(0, 1).all() and (rates.n == 2).all()
     finding = state_finding("safety-trigger", results, study.model_dump(mode="json"))
-    assert all(f"{arm}: harmful" in finding for arm in ARMS) and "No defence" in finding
+    assert all(f"{arm}: harmful" in finding for arm in TEST_ARMS) and "No defence" in finding
     assert "nan" not in finding.split() and "n/a" not in finding
-    assert len(re.findall(r"\d\.\d\d", finding)) >= 4 * len(ARMS) + 4
+    assert len(re.findall(r"\d\.\d\d", finding)) >= 4 * len(TEST_ARMS) + 4
