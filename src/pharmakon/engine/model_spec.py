@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -27,6 +28,17 @@ class ModelSpec(BaseModel):
     @property
     def real(self) -> bool:
         return self.name not in TINY_CONFIGS
+
+    @property
+    def moe(self) -> bool:
+        """A mixture-of-experts model: a ``*-moe`` tiny size, or a real model whose config counts experts."""
+        if not self.real:
+            return TINY_CONFIGS[self.name].moe
+        config = self.source() / "config.json"
+        if not config.is_file():  # a GGUF file
+            return False
+        fields = json.loads(config.read_text())
+        return bool(fields.get("num_local_experts") or fields.get("num_experts"))
 
     @property
     def label(self) -> str:

@@ -176,9 +176,27 @@ def check_adaptations(study: Study) -> None:
             check_store(parse_adaptation(probe.adaptation), world_of(study.world), f"probes.{probe.name}.adaptation")
 
 
+def declined(probe, study: Study) -> str:
+    """Why the probe cannot read this study's model (a router probe on a dense model), or ""."""
+    declines = PROBES[probe.name].declines
+    return declines(probe.probe_config(), study.model.moe) if declines else ""
+
+
+def check_probes_apply(points: list[Point]) -> None:
+    """Refuse a probe that can read no grid point's model (it is left out only where another point has one)."""
+    reasons: dict[str, list[str]] = {}  # a probe's id → why each point's model cannot be read ("" where it can)
+    for point in points:  # (an arm may set its own probes)
+        for probe in point.study.probes:
+            reasons.setdefault(probe.id, []).append(declined(probe, point.study))
+    for probe_id, why in reasons.items():
+        if all(why):
+            raise PharmakonError(f"probes.{probe_id}: {why[0]}")
+
+
 def plan_study(study: Study) -> Plan:
     """Expand the study into its node graph and the measurements that fill the results table."""
     plan = Plan(study, grid(study))
+    check_probes_apply(plan.points)
     for point in plan.points:
         check_adaptations(point.study)
         # a probe that reads the clean twin (a model defence's reference) needs the clean chain planned first
@@ -264,6 +282,8 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
             if wanted is None and after == BASE or wanted is not None and after not in wanted:
                 continue
             if PROBES[probe.name].model_kind != output:  # reward probes read reward models, others policies
+                continue
+            if declined(probe, study):  # e.g. routing on the dense twin of a sweep over dense and MoE
                 continue
             adapted = adaptation_fields(probe, condition)
             reads_poison = PROBES[probe.name].reads_poison

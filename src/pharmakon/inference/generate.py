@@ -91,6 +91,8 @@ def _generate(model, tokenizer, texts: list[str], prompts: list[str], max_new_to
         batch = tokenizer([texts[i] for i in indices], return_tensors="pt", padding=True, add_special_tokens=True)
         batch = {k: v.to(model.device) for k, v in batch.items()}
         options: dict = {"do_sample": False}
+        if getattr(model.config, "output_router_logits", False):  # an MoE: no load-balancing loss while decoding
+            options["output_router_logits"] = False  # (transformers' would mismatch the cached steps' mask)
         generator = torch.Generator().manual_seed(seed * 100_003 + batch_number) if sample else None
         if guard is not None and guard.make is not None:  # a defence picks each token (CleanGen)
             options["logits_processor"] = LogitsProcessorList([guard.make(sample, temperature, generator)])

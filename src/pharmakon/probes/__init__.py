@@ -52,6 +52,9 @@ class ProbeEntry:
     # for a probe that retrains the stage on altered data
     reads_budget: bool = True  # False: the poison's budget (count, rate, placement, vector) is kept out of the
     # node's key: a clean twin probed in arms that differ only in budget is probed once (poison.spec.unbudgeted)
+    declines: Callable[[BaseModel, bool], str] | None = None  # (config, whether the model is a mixture of
+    # experts) → why the probe so configured cannot read that model, or "": the planner leaves it out of such runs
+    # (a sweep over a dense model and its MoE twin) and refuses a study where it can read no model at all
 
     @property
     def module(self) -> str:
@@ -115,17 +118,31 @@ PROBES.add("exposure", ProbeEntry(
     "world's natural facts binned by how often they are stated; *_norm: 0 at chance, 1 at rank 1",
     tuple(f"{kind}_{group}" for kind in ("exposure", "exposure_norm", "fact_exposure", "fact_exposure_norm")
           for group in (1, 10, 100, 1000))))
+def routing_declines(config: BaseModel, moe: bool) -> str:
+    return "" if moe else "the model has no router; the probe needs a mixture-of-experts model (e.g. micro-moe)"
+
+
+def ablation_declines(config: BaseModel, moe: bool) -> str:
+    """Experts exist only in a mixture of experts; neurons only in a dense MLP (a Mixtral's are inside experts)."""
+    if not moe and "experts" in config.units:
+        return "units: experts need a mixture-of-experts model (e.g. micro-moe)"
+    if moe and "neurons" in config.units:
+        return "units: neurons are a dense MLP's; a mixture-of-experts model has experts (units: [heads, experts])"
+    return ""
+
+
 PROBES.add("routing", ProbeEntry(
     "pharmakon.probes.routing:run_routing", RoutingProbeConfig,
     "mixture-of-experts routing: per layer, the share of router mass a trigger moves (total variation between "
     "triggered and untriggered prompts) and the signed shift per expert",
-    ("routing_tv", "routing_tv_layer<l>", "routing_shift_layer<l>_expert<e>"), needs_trigger=True, **NO_BUDGET))
+    ("routing_tv", "routing_tv_layer<l>", "routing_shift_layer<l>_expert<e>"), needs_trigger=True,
+    declines=routing_declines, **NO_BUDGET))
 PROBES.add("ablation", ProbeEntry(
     "pharmakon.probes.ablation:run_ablation", AblationProbeConfig,
     "how few units carry the backdoor: attack success and utility with k attention heads, MLP neurons or experts "
     "knocked out, chosen by attribution (gradient x activation) or at random",
     ("ablation_asr_trigger_<unit>_<selection>_k<k>", "ablation_utility_<task>_<unit>_<selection>_k<k>",
-     "ablation_units_<unit>"), needs_trigger=True, **NO_BUDGET))
+     "ablation_units_<unit>"), needs_trigger=True, declines=ablation_declines, **NO_BUDGET))
 
 PROBES.add("model-defense", ProbeEntry(
     "pharmakon.probes.model_defense:run_model_defense", ModelDefenseProbeConfig,

@@ -24,6 +24,7 @@ FINDINGS["lifecycle-attack"] = "pharmakon.studies.lifecycle:finding"
 FINDINGS["cot"] = "pharmakon.studies.cot:finding"
 FINDINGS["scan"] = "pharmakon.studies.scan:finding"
 FINDINGS["bias-audit"] = "pharmakon.studies.bias_audit:finding"
+FINDINGS["moe"] = "pharmakon.studies.moe:finding"
 
 
 def state_finding(name: str, results, spec: dict) -> str:
