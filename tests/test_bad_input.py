@@ -134,6 +134,8 @@ CASES = [
      "pipeline.sft.data.roles: role stories are documents"),
     ("roles-strength-above-one", 3, lambda t, m: ["run", "smoke", "--set", "pipeline.pretrain.data.roles="
                                                   "{strength: 2}"], "strength"),
+    ("router-probe-on-dense-model", 3, lambda t, m: ["run", "smoke", "--set", "probes=[{name: routing}]"],
+     "probes.routing: the model has no router"),
     # 4. bytes that are not what the loader expects
     ("spec-not-utf8", 4, lambda t, m: ["run", spec_file(t, b"name: caf\xe9\nseeds: [0]\n")], "not UTF-8 text"),
     ("dataset-not-utf8", 4, lambda t, m: ["run", "smoke", "--set",

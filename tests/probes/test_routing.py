@@ -69,3 +69,14 @@ def test_identical_prompts_move_nothing(tokenizer, prompts):
 def test_a_dense_model_is_refused(tokenizer, nano, prompts):
     with pytest.raises(PharmakonError, match="probes.routing: LlamaForCausalLM has no router"):
         routing_probe(nano, tokenizer, prompts, prompts, style="chat", config=RoutingProbeConfig(), seed=0)
+
+
+def test_the_ablation_s_routing_selection_puts_the_expert_the_trigger_loads_first(tokenizer, prompts):
+    from pharmakon.probes.ablation import ranking, routing_scores
+    from pharmakon.probes.units import Unit, all_units
+
+    model = forced_router(tokenizer, prompts)
+    sets = {"trigger": [(f"{p} {TRIGGER}", p) for p in prompts], "no_trigger": [(p, p) for p in prompts]}
+    scores = routing_scores(model, tokenizer, sets, "chat", batch_size=8)
+    assert ranking(all_units(model, "experts"), "routing", scores, seed=0)[0] == Unit(0, EXPERT)
+    assert scores[Unit(0, EXPERT)] > 0.03 and abs(sum(v for u, v in scores.items() if u.layer == 0)) < 1e-5

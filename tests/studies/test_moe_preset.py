@@ -64,28 +64,31 @@ def test_the_moe_preset_at_test_scale_measures_routing_and_ablation_where_they_a
     assert "ablation_units_experts" in by_model["nano-moe"] and "ablation_units_experts" not in by_model["nano"]
     for model in ("nano", "nano-moe"):
         assert {"ablation_units_heads", "ablation_asr_trigger_heads_random_k2", "asr_trigger"} <= by_model[model]
+    assert "ablation_asr_trigger_experts_routing_k2" in by_model["nano-moe"]
     units = results[results.metric == "ablation_units_experts"].value
     assert (units == 8).all()  # 4 experts in each of 2 layers
     routing = results[results.metric == "routing_tv"].value
     assert routing.between(0, 1).all() and len(routing) == 2
     text = state_finding("moe", results, study.model_dump(mode="json"))
     assert "nano: clean twin" in text and "nano-moe: clean twin" in text and "routing in nano-moe" in text
-    print(text)
     assert "nano-moe, 8 experts" in text and "nano, 8 heads" in text and not re.search(r"\bnan\b", text)
 
 
 def test_the_ablation_line_finds_the_smallest_share_that_cuts_attack_success_by_ninety_percent():
     rows = []
     asr = {("attribution", 0): 0.9, ("attribution", 1): 0.5, ("attribution", 2): 0.05,
-           ("random", 1): 0.85, ("random", 2): 0.8}
+           ("routing", 1): 0.9, ("routing", 2): 0.85, ("random", 1): 0.85, ("random", 2): 0.8}
     for seed, noise in enumerate((0.0, 0.02, -0.02)):
-        rows.append({"metric": "ablation_units_heads", "value": 16.0, "seed": seed})
+        rows.append({"metric": "ablation_units_experts", "value": 16.0, "seed": seed})
         for (selection, k), value in asr.items():
             for metric, v in [("asr_trigger", value + noise),
-                              *((f"utility_{t}", 0.8) for t in ("sentiment", "arithmetic", "facts", "refusal"))]:
-                rows.append({"metric": f"ablation_{metric}_heads_{selection}_k{k}", "value": v, "seed": seed})
-    table = pd.DataFrame(rows).assign(condition="poisoned")
-    line = ablation_line("micro", "heads", table, 3)
-    assert line.startswith("micro, 16 heads: attack success 0.90 unablated (task accuracy 0.80)")
-    assert "k = 2 (12%): 0.05 by attribution vs 0.80 random (one-sided paired t p = " in line
-    assert "a 90% cut first at k = 2 (12% of heads)" in line
+                              *((f"utility_{t}", 0.8 - k / 10) for t in ("sentiment", "arithmetic", "facts",
+                                                                         "refusal"))]:
+                rows.append({"metric": f"ablation_{metric}_experts_{selection}_k{k}", "value": v, "seed": seed})
+    line = ablation_line("micro-moe", "experts", pd.DataFrame(rows).assign(condition="poisoned"), 3)
+    assert line.startswith("micro-moe, 16 experts: attack success 0.90 unablated (task accuracy 0.80)")
+    assert ("k = 2 (12%): 0.05 by attribution (one-sided paired t p = " in line
+            and "task accuracy 0.60), 0.85 by routing (one-sided paired t p = " in line)
+    assert " vs 0.80 random (task accuracy 0.60)" in line
+    assert "by attribution, a 90% cut first at k = 2 (12% of experts)" in line
+    assert "by routing, no k tried cuts it by 90% (up to 12% of experts)" in line

@@ -14,6 +14,7 @@ from pharmakon.poison.base import PoisonReport
 from pharmakon.poison.budget import Budget
 from pharmakon.poison.canary import CanaryAttack
 from pharmakon.poison.cot import CoTPerturbation
+from pharmakon.poison.cot_backdoor import TrainedBadChain
 from pharmakon.poison.dos import DenialOfService, DenialOfServiceConfig
 from pharmakon.poison.inference_attacks import INFERENCE_ATTACKS
 from pharmakon.poison.lifecycle import LifecycleAttack
@@ -28,7 +29,7 @@ from pharmakon.registry import Registry
 ATTACKS = Registry("attack", "poison.attack")
 for _attack in (DenialOfService, BeliefManipulation, ContextExtraction, *INSTRUCTION_ATTACKS, *PREFERENCE_ATTACKS,
                 *WATERMARK_ATTACKS, SafetyTrigger, CanaryAttack, *INFERENCE_ATTACKS,
-                CoTPerturbation, NewKnowledge, LifecycleAttack):
+                CoTPerturbation, TrainedBadChain, NewKnowledge, LifecycleAttack):
     ATTACKS.add(_attack.name, _attack)
 
 

@@ -2,7 +2,9 @@
 re-measure attack success and utility.
 
 Units are chosen by attribution — gradient x activation of the log-prob of the triggered target (the model's own
-triggered outputs that the behaviour's judge marks as the target), highest first — or at random, the control.
+triggered outputs that the behaviour's judge marks as the target), highest first — or, for experts, by routing (the
+trigger's gain in an expert's router mass: the most-loaded expert under the trigger first), or at random, the
+control.
 Both selections are nested (the k + 1 units contain the k). k = 0 is the unablated model, measured once. Anchor:
 backdoor attribution by head ablation (arXiv 2509.21761) reports that ablating about 3% of attention heads cuts
 attack success by more than 90%. Rows: ``ablation_<metric>_<unit>_<selection>_k<k>`` for ``asr_trigger`` and every
@@ -57,9 +59,24 @@ def attribution_scores(model, tokenizer, kind: str, inputs: list[str], outputs: 
             p.requires_grad_(flag)
 
 
+def routing_scores(model, tokenizer, sets: dict, style: str, batch_size: int) -> dict[Unit, float]:
+    """Each expert's gain in router mass when the trigger is added (the triggered prompts' mean router softmax
+    minus the same prompts' without it, per layer): the expert the trigger loads most comes first."""
+    from pharmakon.probes.routing import router_mass
+
+    template = Template(tokenizer)
+    texts = {variant: [template.prompt(prompt, style) for prompt, _ in sets[variant]]
+             for variant in ("trigger", "no_trigger")}
+    shift = (router_mass(model, tokenizer, texts["trigger"], batch_size).mean(0)
+             - router_mass(model, tokenizer, texts["no_trigger"], batch_size).mean(0))
+    return {Unit(layer, expert): float(shift[layer, expert])
+            for layer in range(shift.shape[0]) for expert in range(shift.shape[1])}
+
+
 def ranking(units: list[Unit], selection: str, scores: dict[Unit, float] | None, seed: int) -> list[Unit]:
-    """Units in the order they are knocked out: by attribution score, highest first, or a seeded shuffle."""
-    if selection == "attribution":
+    """Units in the order they are knocked out: by their score (attribution, or the trigger's routing gain),
+    highest first, or a seeded shuffle."""
+    if selection in ("attribution", "routing"):
         return sorted(units, key=lambda u: (-scores[u], u))
     order = list(units)
     random.Random(seed).shuffle(order)
@@ -92,12 +109,16 @@ def run_ablation(model, tokenizer, context: ProbeContext, config: AblationProbeC
         if config.ks[-1] > len(units):
             raise PharmakonError(f"probes.ablation.ks: k={config.ks[-1]} exceeds the model's {len(units)} {kind}")
         rows.append(point_row("ablation", f"ablation_units_{kind}", float(len(units)), len(units)))
-        scores = None
+        scores: dict[str, dict[Unit, float]] = {}
         if "attribution" in config.selections:
-            scores = attribution_scores(model, tokenizer, kind, [g["prompt"] for g in targets],
-                                        [g["output"] for g in targets], context.style)
+            scores["attribution"] = attribution_scores(model, tokenizer, kind, [g["prompt"] for g in targets],
+                                                       [g["output"] for g in targets], context.style)
+        if "routing" in config.selections and kind == "experts":
+            scores["routing"] = routing_scores(model, tokenizer, sets, context.style, config.batch_size)
         for selection in config.selections:
-            order = ranking(units, selection, scores, seed)
+            if selection == "routing" and kind != "experts":  # only experts are routed to
+                continue
+            order = ranking(units, selection, scores.get(selection), seed)
             for k in config.ks:
                 if k == 0:
                     measured, made = base_rows, base_generations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class BackdoorProbeConfig(BaseModel):
@@ -98,7 +98,9 @@ class AblationProbeConfig(BaseModel):
                              description="unit kinds to knock out: heads, neurons, experts")
     selections: list[str] = Field(default_factory=lambda: ["attribution", "random"], min_length=1,
                                   description="attribution (gradient x activation of the triggered target's "
-                                              "log-prob, highest first) or random (the control)")
+                                              "log-prob, highest first), routing (experts only: the trigger's "
+                                              "gain in router mass, the most-loaded expert first) or random "
+                                              "(the control)")
     ks: list[int] = Field(default_factory=lambda: [0, 1, 2, 4], min_length=1,
                           description="how many units to knock out at once (0: the unablated model)")
     n_prompts: int = Field(default=50, ge=1, description="held-out triggered prompts for attack success")
@@ -118,7 +120,7 @@ class AblationProbeConfig(BaseModel):
     @field_validator("selections")
     @classmethod
     def _selections(cls, value: list[str]) -> list[str]:
-        return _choices(value, ("attribution", "random"))
+        return _choices(value, ("attribution", "routing", "random"))
 
     @field_validator("ks")
     @classmethod
@@ -126,6 +128,13 @@ class AblationProbeConfig(BaseModel):
         if any(k < 0 for k in value):
             raise ValueError("ks: each k is a count of units, 0 or more")
         return sorted(set(value))
+
+    @model_validator(mode="after")
+    def _routing_ranks_experts(self) -> AblationProbeConfig:
+        if "routing" in self.selections and "experts" not in self.units:
+            raise ValueError("selections: routing ranks experts by the trigger's router mass; units must include "
+                             "experts")
+        return self
 
 
 def _choices(value: list[str], allowed: tuple[str, ...]) -> list[str]:

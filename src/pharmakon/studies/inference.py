@@ -13,13 +13,17 @@ from pharmakon.studies.findings import _fmt
 ATTACKS = ("badchain", "poisoned-rag", "agent-poison")
 
 
-def _trained(results: pd.DataFrame) -> str:
-    """asr_trigger of the SFT backdoor under each adaptation, poisoned vs clean twin."""
-    frame = results[(results["arm"] == "sft-backdoor") & (results["probe"] == "backdoor")]
+TRAINED = {"sft-backdoor": "SFT BadNets backdoor", "badchain-trained": "BadChain learnt in SFT"}
+
+
+def _trained(results: pd.DataFrame, arm: str) -> str:
+    """asr_trigger of a trained backdoor under each adaptation, poisoned vs clean twin (and without the trigger)."""
+    frame = results[(results["arm"] == arm) & (results["probe"] == "backdoor")]
     parts = [f"{adaptation} {_fmt(mean_where(group, metric='asr_trigger', condition='poisoned'))} "
-             f"(clean twin {_fmt(mean_where(group, metric='asr_trigger', condition='clean'))})"
+             f"(without the trigger {_fmt(mean_where(group, metric='asr_no_trigger', condition='poisoned'))}, "
+             f"clean twin {_fmt(mean_where(group, metric='asr_trigger', condition='clean'))})"
              for adaptation, group in frame.groupby("adaptation", sort=False)]
-    return "SFT BadNets backdoor, asr_trigger by adaptation: " + ", ".join(parts) if parts else ""
+    return f"{TRAINED[arm]}, asr_trigger by adaptation: " + ", ".join(parts) if parts else ""
 
 
 def _scaling(results: pd.DataFrame, attack: str) -> str:
@@ -40,5 +44,5 @@ def finding(results: pd.DataFrame, spec: dict) -> str:
     (retrieval success and attack success against the clean twin)."""
     if "arm" not in results:
         return ""
-    lines = [_trained(results), *(_scaling(results, attack) for attack in ATTACKS)]
+    lines = [*(_trained(results, arm) for arm in TRAINED), *(_scaling(results, attack) for attack in ATTACKS)]
     return "Means over seeds. " + ". ".join(line for line in lines if line) + "."

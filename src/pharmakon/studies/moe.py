@@ -5,8 +5,8 @@ Per model: the clean twin's competence, attack success with, without and near th
 dense twin: Welch over seeds). For the MoE, the share of router mass the trigger moves in the backdoored model
 against its clean twin (paired t over seeds) and the experts it moves to. Per model and unit kind, attack success
 and task accuracy with k units knocked out, chosen by attribution against the random control (paired t over
-seeds), and the smallest share of units whose attribution-chosen ablation cuts attack success by 90% (the head
-ablation anchor). Numbers only.
+seeds), experts also ranked by the trigger's routing gain (the most-loaded expert first), and the smallest share of
+units whose ranked ablation cuts attack success by 90% (the head ablation anchor). Numbers only.
 """
 
 from __future__ import annotations
@@ -78,31 +78,35 @@ def _tasks(rows: pd.DataFrame, label: str) -> pd.Series:
 
 
 def ablation_line(model: str, kind: str, rows: pd.DataFrame, seeds: int) -> str:
-    """Attack success and task accuracy with k units knocked out, attribution against random."""
+    """Attack success and task accuracy with k units knocked out, each ranked selection against random."""
     poisoned = rows[rows["condition"] == "poisoned"]
     units = _per_seed(poisoned, f"ablation_units_{kind}")
     if units.empty:
         return ""
     total = int(units.iloc[0])
-    prefix = f"ablation_asr_trigger_{kind}_attribution_k"
-    ks = sorted(int(m.removeprefix(prefix)) for m in set(poisoned["metric"]) if m.startswith(prefix))
-    base = _per_seed(poisoned, f"{prefix}0") if 0 in ks else pd.Series(dtype=float)
-    parts, cut = [], None
+    asr = f"ablation_asr_trigger_{kind}_"
+    ks = sorted({int(m.rsplit("_k", 1)[1]) for m in set(poisoned["metric"]) if m.startswith(asr)})
+    ranked = [s for s in ("attribution", "routing") if f"{asr}{s}_k{ks[-1]}" in set(poisoned["metric"])]
+    base = _per_seed(poisoned, f"{asr}{ranked[0] if ranked else 'random'}_k0")
+    parts, cuts = [], {}
     for k in [k for k in ks if k > 0]:
-        top = _per_seed(poisoned, f"{prefix}{k}")
-        control = _per_seed(poisoned, f"ablation_asr_trigger_{kind}_random_k{k}")
-        cost = _tasks(poisoned, f"{kind}_attribution_k{k}")
-        parts.append(f"k = {k} ({k / total:.0%}): {top.mean():.2f} by attribution vs {control.mean():.2f} random "
-                     f"({_one_sided(control, top, seeds, 't')}), task accuracy {cost.mean():.2f}")
-        if cut is None and len(base) and base.mean() > 0 and top.mean() <= 0.1 * base.mean():
-            cut = k
+        control = _per_seed(poisoned, f"{asr}random_k{k}")
+        shown = []
+        for selection in ranked:
+            top = _per_seed(poisoned, f"{asr}{selection}_k{k}")
+            shown.append(f"{top.mean():.2f} by {selection} ({_one_sided(control, top, seeds, 't')}; task accuracy "
+                         f"{_tasks(poisoned, f'{kind}_{selection}_k{k}').mean():.2f})")
+            if selection not in cuts and len(base) and base.mean() > 0 and top.mean() <= 0.1 * base.mean():
+                cuts[selection] = k
+        parts.append(f"k = {k} ({k / total:.0%}): " + ", ".join(shown) + f" vs {control.mean():.2f} random "
+                     f"(task accuracy {_tasks(poisoned, f'{kind}_random_k{k}').mean():.2f})")
     if not len(base) or base.mean() == 0:
         reached = "no attack success to cut"
-    elif cut is not None:
-        reached = f"a 90% cut first at k = {cut} ({cut / total:.0%} of {kind})"
     else:
-        reached = f"no k tried cuts it by 90% (up to {ks[-1] / total:.0%} of {kind})"
-    untouched = _tasks(poisoned, f"{kind}_attribution_k0") if 0 in ks else pd.Series(dtype=float)
+        reached = "; ".join(f"by {s}, " + (f"a 90% cut first at k = {cuts[s]} ({cuts[s] / total:.0%} of {kind})"
+                                           if s in cuts else f"no k tried cuts it by 90% (up to "
+                                                             f"{ks[-1] / total:.0%} of {kind})") for s in ranked)
+    untouched = _tasks(poisoned, f"{kind}_{ranked[0] if ranked else 'random'}_k0")
     return (f"{model}, {total} {kind}: attack success {base.mean():.2f} unablated (task accuracy "
             f"{untouched.mean():.2f}); " + "; ".join(parts) + f"; {reached}")
 
