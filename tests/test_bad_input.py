@@ -134,6 +134,8 @@ CASES = [
      "pipeline.sft.data.roles: role stories are documents"),
     ("roles-strength-above-one", 3, lambda t, m: ["run", "smoke", "--set", "pipeline.pretrain.data.roles="
                                                   "{strength: 2}"], "strength"),
+    ("misspelt-finding", 3, lambda t, m: ["run", "smoke", "--set", "finding=cott"],
+     "finding: unknown study summary 'cott'; did you mean 'cot'?"),
     ("router-probe-on-dense-model", 3, lambda t, m: ["run", "smoke", "--set", "probes=[{name: routing}]"],
      "probes.routing: the model has no router"),
     # 4. bytes that are not what the loader expects

@@ -4,7 +4,7 @@ A registry is a plain dict (name → entry). Third-party packages add entries th
 ``pharmakon.stages``, ``pharmakon.attacks``, ``pharmakon.probes``, ``pharmakon.findings``, ``pharmakon.defenses``
 and ``pharmakon.vectors`` (each entry point names an object that registered itself on import, or a zero-argument
 function that registers), or in-process with ``register_attack`` / ``register_probe`` / ``register_stage`` /
-``register_defense`` / ``register_vector`` or an entry in ``pharmakon.studies.FINDINGS``. Entries name their
+``register_defense`` / ``register_vector`` or ``pharmakon.studies.FINDINGS.add``. Entries name their
 implementation as ``"module:function"`` so that planning a study does not import torch.
 """
 

@@ -242,8 +242,10 @@ class Study(BaseModel):
         if self.finding is not None:
             from pharmakon.studies import FINDINGS
 
-            if self.finding not in FINDINGS:
-                raise ValueError(f"finding: unknown study summary {self.finding!r}; allowed: {', '.join(FINDINGS)}")
+            try:
+                FINDINGS.require(self.finding)  # (a plug-in's summary is loaded first)
+            except PharmakonError as exc:
+                raise ValueError(str(exc)) from None
         texts = self.dataset.texts() if self.dataset is not None else None
         for stage in self.pipeline:
             if stage.poison is None or stage.skip:
