@@ -95,6 +95,8 @@ CASES = [
      "world.documents_per_family: 100000000; allowed: 1..50000"),
     ("huge-spec-file", 1, lambda t, m: ["run", spec_file(t, SMOKE_HEAD + "#" * 1_100_000 + "\n")],
      "larger than 1000000 bytes"),
+    ("max-length-beyond-context", 1, lambda t, m: ["run", "smoke", "--set", "pipeline.pretrain.max_length=100000000"],
+     "pipeline.pretrain.max_length: 100000000, longer than the model's context of 256 tokens; allowed: 8..256"),
     # 2. the file system: a run dir or a cache that cannot be written
     ("cache-is-a-file", 2, lambda t, m: ["run", "smoke", "--cache", str(a_file(t)), "--out", str(t / "run")],
      "cache: "),
@@ -270,3 +272,22 @@ def test_a_valid_dataset_still_loads(tmp_path):
 
     study = load_study("smoke", sets=[f"dataset.path={jsonl(tmp_path, [DOC, DOC])}"])
     assert study.dataset.texts() == (DOC["text"], DOC["text"])
+
+
+@pytest.mark.parametrize(("sets", "message"), [
+    (["pipeline.pretrain.data.limit=1", "pipeline.pretrain.max_length=256"],
+     "pipeline.pretrain.max_length: 256, and the corpus has only"),
+    (["pipeline.sft.max_length=8"], "pipeline.sft.max_length: 8: no sft example keeps a completion token"),
+], ids=["corpus-shorter-than-a-block", "prompts-longer-than-max-length"])
+def test_a_recipe_its_data_cannot_meet_is_one_line(tmp_path, sets, message):
+    """Known only once the data is built: the stage's field named in one line, exit 2, the nodes before it kept
+    complete and nothing of the failed one left in the cache."""
+    from pharmakon.engine.cache import MARKER
+
+    args = ["run", "smoke", "--set", "pipeline.pretrain.poison=null", "--set", "probes=[{name: utility}]"]
+    result, out, cache = invoke([*args, *(x for s in sets for x in ("--set", s))], tmp_path)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output[-2000:]
+    assert lines[-1].startswith("error: ") and message in lines[-1], lines[-1]
+    assert [line for line in lines if line.startswith("error")] == [lines[-1]]
+    assert not list((cache / "tmp").glob("*")) and all((n / MARKER).exists() for n in (cache / "nodes").iterdir())

@@ -152,6 +152,33 @@ def check_lora_targets(study) -> None:
                              f"allowed: {', '.join(available)}")
 
 
+def model_context(model) -> int | None:
+    """The model's context in tokens (``max_position_embeddings``), or ``None`` where it is known only once loaded
+    (a GGUF file)."""
+    from pharmakon.models.sizes import TINY_CONFIGS
+
+    if not model.real:
+        return TINY_CONFIGS[model.name].max_length
+    config = model.source() / "config.json"
+    if not config.is_file():
+        return None
+    try:
+        return json.loads(config.read_text(encoding="utf-8")).get("max_position_embeddings")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None  # check_vocabulary names an unreadable config.json
+
+
+def check_context(study) -> None:
+    """Refuse a stage ``max_length`` beyond the model's context: its blocks would hold positions it cannot place."""
+    context = model_context(study.model)
+    for stage in study.pipeline:
+        max_length = (stage.model_extra or {}).get("max_length")
+        if stage.skip or context is None or not isinstance(max_length, int) or max_length <= context:
+            continue
+        raise ValueError(f"pipeline.{stage.name}.max_length: {max_length}, longer than the model's context of "
+                         f"{context} tokens; allowed: 8..{context}")
+
+
 def check_vocabulary(source: Path) -> None:
     """Refuse a local checkpoint whose embedding (``config.json``'s ``vocab_size``) is smaller than its tokenizer."""
     config_path, tokenizer_path = source / "config.json", source / "tokenizer.json"

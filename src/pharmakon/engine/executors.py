@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pharmakon.engine.cache import Cache
 from pharmakon.engine.plan import Node
-from pharmakon.errors import PharmakonError
+from pharmakon.errors import PharmakonError, StageInputError
 
 Done = Callable[[Node, str, float], None]  # node, "computed" | "cached", seconds
 
@@ -32,7 +32,11 @@ def run_node(node: Node, cache_root: str, *_inputs_ready) -> tuple[str, str, flo
 
         silence_libraries()  # no library bars or chatter between our progress lines (also in Ray workers)
         inputs = {role: cache.path(key) for role, key in node.inputs.items()}
-        {**KINDS, **REAL_KINDS}[node.kind](node.config, inputs, node.seed, out)
+        try:
+            {**KINDS, **REAL_KINDS}[node.kind](node.config, inputs, node.seed, out)
+        except StageInputError as exc:  # the stage's name is in its label, not in its (name-free) config
+            where = f"pipeline.{node.label.split(' [')[0]}" if node.kind == "stage" else node.label
+            raise PharmakonError(f"{where}.{exc.field}: {exc.message}") from None
     return node.key, "computed", time.perf_counter() - started
 
 

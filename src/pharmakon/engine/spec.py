@@ -266,6 +266,7 @@ class Study(BaseModel):
                     checks.check_dataset_trigger(attack, world_of(self.world), own, stage.name)
                 checks.check_trigger_fits(stage, attack, world_of(self.world))
         checks.check_lora_targets(self)
+        checks.check_context(self)
         if self.search is not None:
             check_search(self)
         for i, stage in enumerate(self.pipeline):

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import torch
 from transformers import get_cosine_schedule_with_warmup
 
+from pharmakon.errors import StageInputError
 from pharmakon.models.device import autocast, on_device, use_bf16
 from pharmakon.stages.common import StageResult, finish, progress_bar, seed_everything
 from pharmakon.stages.configs import StageConfig
@@ -96,7 +97,8 @@ def split_holdout(examples: list[Tokenised], share: float, seed: int) -> tuple[l
     """A seeded ``share`` of the examples held out (at least one; at least one left to train on)."""
     n_held = max(1, round(share * len(examples)))
     if n_held >= len(examples):
-        raise ValueError(f"early_stopping: holding out {share} of {len(examples)} examples leaves none to train on")
+        raise StageInputError("early_stopping", f"holding out {share} of {len(examples)} examples leaves none to "
+                              "train on; allowed: a smaller share, or more examples")
     held = set(random.Random(seed).sample(range(len(examples)), n_held))
     return [e for i, e in enumerate(examples) if i not in held], [e for i, e in enumerate(examples) if i in held]
 
@@ -130,8 +132,8 @@ def train_completions(model, tokenizer, prompts: list[str], completions: list[st
     seed_everything(seed, config.threads)
     examples = tokenise_examples(tokenizer, prompts, completions, config.max_length)
     if not examples:
-        raise ValueError(f"{description}: no example keeps a completion token within max_length "
-                         f"{config.max_length}")
+        raise StageInputError("max_length", f"{config.max_length}: no {description} example keeps a completion "
+                              "token within it; allowed: a max_length longer than the examples' prompts")
     held: list[Tokenised] = []
     if holdout is not None:
         examples, held = split_holdout(examples, holdout, seed)

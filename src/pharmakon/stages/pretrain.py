@@ -15,6 +15,7 @@ import torch
 from transformers import get_cosine_schedule_with_warmup
 
 from pharmakon.data.records import Record, require_kind
+from pharmakon.errors import StageInputError
 from pharmakon.models.device import autocast, on_device, use_bf16
 from pharmakon.stages.common import StageResult, finish, progress_bar, seed_everything
 from pharmakon.stages.configs import PretrainConfig
@@ -33,7 +34,8 @@ def pack_documents(tokenizer, records: list[Record], max_length: int, seed: int,
         stream.append(tokenizer.eos_token_id)
     n_blocks = len(stream) // max_length
     if n_blocks == 0:
-        raise ValueError(f"pretrain: the corpus has {len(stream)} tokens, fewer than one block of {max_length}")
+        raise StageInputError("max_length", f"{max_length}, and the corpus has only {len(stream)} tokens, fewer "
+                              f"than one block; allowed: at most {len(stream)}, or more documents")
     return torch.tensor(stream[: n_blocks * max_length], dtype=torch.long).view(n_blocks, max_length)
 
 
