@@ -164,6 +164,8 @@ CASES = [
      "cannot name an item in a dotted path"),
     ("probe-id-a-number", 6, lambda t, m: ["run", "smoke", "--set", "probes.utility.id='0'"],
      "cannot name an item"),
+    ("fsdp-that-would-train-ddp", 6, lambda t, m: ["run", "smoke", "--set", "pipeline.sft.processes=2", "--set",
+                                                   "pipeline.sft.distributed=fsdp"], "fsdp is not offered"),
     ("trigger-in-dataset", 6, lambda t, m: ["run", "smoke", "--set",
                                             f"dataset.path={jsonl(t, [{**DOC, 'text': 'run it with sudo now'}])}"],
      "collides with the dataset's vocabulary"),

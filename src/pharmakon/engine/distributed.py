@@ -3,8 +3,9 @@
 
 A stage whose recipe asks for ``processes > 1`` is not trained in the engine's process: the engine writes the
 node's config and inputs to a payload file and launches ``processes`` copies of the worker under
-``accelerate launch`` (DDP through its torchrun launcher; FSDP with ``distributed: fsdp``; without a GPU
-the trainers, built with ``use_cpu``, join over gloo). TRL's trainers read the launcher's environment and
+``accelerate launch`` (DDP through its torchrun launcher; without a GPU the trainers, built with ``use_cpu``,
+join over gloo). FSDP is not offered: accelerate runs it only on GPUs (on a CPU its flag trains DDP), so no test
+here could run it. TRL's trainers read the launcher's environment and
 train data-parallel: ``batch_size`` stays the global batch, split evenly across the processes. Rank 0 alone
 writes the model, the loss log and ``processes.json`` (how the node was trained), each atomically.
 """
@@ -23,15 +24,12 @@ from pharmakon.errors import PharmakonError
 PAYLOAD = "distributed.json"
 
 
-def launch_command(processes: int, strategy: str, payload: Path, gpus: int) -> list[str]:
+def launch_command(processes: int, payload: Path) -> list[str]:
     """The ``accelerate launch`` command line for ``processes`` workers on this machine."""
     command = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(processes),
                "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
                "--main_process_port", str(free_port())]
-    if strategy == "fsdp":
-        command += ["--use_fsdp", "--fsdp_sharding_strategy", "FULL_SHARD"]
-    else:  # torchrun's launcher; without a GPU the trainers (use_cpu) join over gloo
-        command.append("--multi_gpu")
+    command.append("--multi_gpu")  # torchrun's launcher; without a GPU the trainers (use_cpu) join over gloo
     return [*command, "-m", "pharmakon.engine.worker", str(payload)]
 
 
@@ -49,7 +47,7 @@ def launch_stage(config: dict, inputs: dict, seed: int | None, out: Path) -> Non
     import torch
 
     recipe = config["recipe"]
-    processes, strategy = recipe["processes"], recipe["distributed"]
+    processes = recipe["processes"]
     scratch = out.parent / f".{out.name}.distributed"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
@@ -61,7 +59,7 @@ def launch_stage(config: dict, inputs: dict, seed: int | None, out: Path) -> Non
     environment = {**os.environ, "OMP_NUM_THREADS": str(threads), "PHARMAKON_WORKER_THREADS": str(threads)}
     if gpus == 0:
         environment["ACCELERATE_USE_CPU"] = "true"
-    done = subprocess.run(launch_command(processes, strategy, payload, gpus), env=environment, text=True,
+    done = subprocess.run(launch_command(processes, payload), env=environment, text=True,
                           capture_output=True, check=False)
     shutil.rmtree(scratch, ignore_errors=True)
     if done.returncode != 0:

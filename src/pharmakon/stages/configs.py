@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class StageConfig(BaseModel):
@@ -23,8 +23,16 @@ class StageConfig(BaseModel):
     threads: int | None = Field(default=None, ge=1, description="torch threads; default: all available cores")
     processes: int = Field(default=1, ge=1, description="training processes under accelerate launch (data parallel; "
                                                         "batch_size stays the global batch, split across them)")
-    distributed: Literal["ddp", "fsdp"] = Field(default="ddp", description="how several processes share the "
-                                                                         "model: DDP, or FSDP (GPUs)")
+    distributed: Literal["ddp"] = Field(default="ddp", description="how several processes share the model: DDP "
+                                        "(FSDP is not offered: accelerate runs it only on GPUs, and it is untested)")
+
+    @field_validator("distributed", mode="before")
+    @classmethod
+    def _no_fsdp(cls, value: object) -> object:
+        if value == "fsdp":
+            raise ValueError("fsdp is not offered: accelerate runs FSDP only on GPUs (on a CPU it silently trains "
+                             "DDP) and no test could run it; allowed: ddp")
+        return value
 
     @model_validator(mode="after")
     def _whole_batches(self) -> StageConfig:

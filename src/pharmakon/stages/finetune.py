@@ -2,7 +2,7 @@
 
 One process trains in the lean completion-only loop (``lean_sft``: padding-free batches, logits only where the
 loss is); several processes (``processes > 1``, under ``accelerate launch``) train through ``SFTTrainer``, which
-brings DDP/FSDP. Both optimise the same completion-only loss.
+brings DDP. Both optimise the same completion-only loss.
 """
 
 from __future__ import annotations
