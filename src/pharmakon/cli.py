@@ -189,7 +189,8 @@ def data_export(
                                                            "poisoned, or clean when no stage carries poison")]
     = None,
     format_: Annotated[str, typer.Option("--format", help="jsonl or parquet")] = "jsonl",
-    point: Annotated[str | None, typer.Option(help="a grid point id when the spec sweeps; default the first")]
+    point: Annotated[str | None, typer.Option(help="a grid point id, or an arm's name, when the spec sweeps; "
+                                                   "default the first")]
     = None,
     set_: SetOption = None,
     seed: Annotated[int | None, typer.Option(help="shorthand for --set seeds=[N]; default the first seed")]

@@ -124,6 +124,15 @@ def test_a_point_of_a_sweep_is_chosen_by_id(exported, tmp_path):
     assert provenance["node"] == data_node("poisoned")  # the sweep does not reach pretraining data
 
 
+def test_a_point_of_a_sweep_is_chosen_by_its_arm_s_name(exported, tmp_path):
+    root, _ = exported
+    arms = f"sweep.arms={{low: {{{BETA}: 0.1}}, high: {{{BETA}: 0.3}}}}"
+    result = export(tmp_path / "arm", root / "cache", "--set", arms, "--point", "high", "--stage", "dpo")
+    assert result.exit_code == 0, result.output
+    provenance = json.loads((tmp_path / "arm" / "provenance.json").read_text())
+    assert provenance["swept"]["arm"] == "high" and provenance["point"] == point_id(provenance["swept"])
+
+
 BAD_OPTIONS = [
     (["--stage", "distill"], "stage: no stage 'distill' in the pipeline; allowed: pretrain, sft, dpo"),
     (["--condition", "dirty"], "condition: 'dirty' is not a condition of this study; allowed: poisoned, clean"),

@@ -65,7 +65,8 @@ def locate(plan: Plan, stage: str, condition: str | None = None, point: str | No
         why = {"poisoned": " (no stage carries poison)", "clean": " (control: false)"}.get(condition, "")
         raise PharmakonError(f"condition: {condition!r} is not a condition of this study{why}; "
                              f"allowed: {', '.join(study.conditions)}")
-    chosen = plan.points[0] if point is None else next((p for p in plan.points if p.id == point), None)
+    chosen = plan.points[0] if point is None else next(
+        (p for p in plan.points if point in (p.id, p.swept.get("arm"))), None)  # its id, or its arm's name
     if chosen is None:
         raise PharmakonError(f"point: no grid point {point!r}; allowed: {', '.join(map(_describe, plan.points))}")
     seed = study.seeds[0] if seed is None else seed
