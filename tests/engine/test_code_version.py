@@ -158,3 +158,26 @@ def test_the_probe_runner_reaches_the_statistics_the_adapters_and_the_attack_jud
     assert not {m for m in data if m.startswith(("pharmakon.probes", "pharmakon.stages"))}
     # what run_data itself runs is the union of its steps (the plan roots a data node at the steps)
     assert set(code.closure(["pharmakon.engine.nodes:run_data"])) == data
+
+
+def test_a_module_s_imports_are_every_import_statement_in_its_source():
+    """The per-module index (read once) finds exactly what a walk of the whole tree finds, for every module."""
+    import ast
+
+    graph = ImportGraph(SOURCE)
+    for module in graph.modules():
+        tree = graph.tree(module)
+        walked = {t for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)
+                  for t in graph._targets(module, n)}
+        assert graph.imports(module) == walked, module
+
+
+def test_a_shadowed_function_s_imports_still_count(tmp_path):
+    package = write(tmp_path, {
+        "pharmakon/__init__.py": "",
+        "pharmakon/a.py": "def f():\n    import pharmakon.b\n\n\ndef f():\n    return 1\n",
+        "pharmakon/b.py": "",
+    })
+    graph = ImportGraph(package)
+    assert graph.imports("pharmakon.a") == {"pharmakon.b"}
+    assert graph.imports("pharmakon.a", ("f",)) == set()  # the def that runs is the second

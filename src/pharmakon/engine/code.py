@@ -16,11 +16,62 @@ import ast
 import hashlib
 import importlib.util
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 PACKAGE = "pharmakon"
 FUNCTION = ":"
+
+
+@dataclass(frozen=True)
+class _Symbol:
+    """A top-level function, class or assigned name: the imports in its body and the module's names it uses."""
+
+    imports: frozenset[str]
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _ModuleIndex:
+    """One module's imports, read once: everywhere; in its top-level statements (and the names they call); per
+    top-level symbol."""
+
+    everywhere: frozenset[str]
+    top_imports: frozenset[str]
+    top_called: tuple[str, ...]
+    symbols: dict[str, _Symbol]
+
+    @classmethod
+    def read(cls, tree: ast.Module, targets: Callable[[ast.Import | ast.ImportFrom], list[str]]) -> _ModuleIndex:
+        defined: dict[str, list[ast.stmt]] = {}  # a name's statements: its def, or its assignments (the first)
+        top: list[ast.stmt] = []
+        shadowed: list[ast.stmt] = []  # a def whose name a later def takes: its imports still count everywhere
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                shadowed += [s for s in defined.get(node.name, []) if not isinstance(s, ast.Assign | ast.AnnAssign)]
+                defined[node.name] = [node]
+                continue
+            top.append(node)
+            if isinstance(node, ast.Assign | ast.AnnAssign):
+                for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                    if isinstance(target, ast.Name):
+                        defined.setdefault(target.id, [node])
+
+        def walked(statements: list[ast.stmt]) -> tuple[frozenset[str], list[ast.AST]]:
+            nodes = [n for statement in statements for n in ast.walk(statement)]
+            found = {t for n in nodes if isinstance(n, ast.Import | ast.ImportFrom) for t in targets(n)}
+            return frozenset(found), nodes
+
+        symbols = {}
+        for name, statements in defined.items():
+            found, nodes = walked(statements)
+            symbols[name] = _Symbol(found, tuple(n.id for n in nodes if isinstance(n, ast.Name) and n.id in defined))
+        top_imports, top_nodes = walked(top)
+        called = tuple(n.func.id for n in top_nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Name))
+        everywhere = top_imports.union(walked(shadowed)[0], *(symbol.imports for symbol in symbols.values()))
+        return cls(everywhere, top_imports, called, symbols)
 
 
 class ImportGraph:
@@ -29,6 +80,7 @@ class ImportGraph:
     def __init__(self, root: Path, package: str = PACKAGE) -> None:
         self.root, self.package = Path(root), package
         self._trees: dict[str, ast.Module | None] = {}
+        self._indexes: dict[str, _ModuleIndex | None] = {}
         self._closures: dict[str, frozenset[str]] = {}
 
     def file(self, module: str) -> Path | None:
@@ -75,42 +127,33 @@ class ImportGraph:
         names = [a.name for a in node.names if not self.file(f"{base}.{a.name}")]
         return submodules + ([f"{base}{FUNCTION}{','.join(names)}"] if names else [])
 
-    def _symbols(self, tree: ast.Module) -> dict[str, ast.stmt]:
-        """The module's top-level functions, classes and assigned names."""
-        symbols: dict[str, ast.stmt] = {}
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                symbols[node.name] = node
-            elif isinstance(node, ast.Assign | ast.AnnAssign):
-                for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
-                    if isinstance(target, ast.Name):
-                        symbols.setdefault(target.id, node)
-        return symbols
+    def _index(self, module: str) -> _ModuleIndex | None:
+        """The module's imports and names, read in one walk of its tree (``imports`` then only combines them)."""
+        if module not in self._indexes:
+            tree = self.tree(module)
+            self._indexes[module] = None if tree is None else _ModuleIndex.read(
+                tree, lambda node: self._targets(module, node))
+        return self._indexes[module]
 
     def imports(self, module: str, names: tuple[str, ...] | None = None) -> set[str]:
         """What ``module`` imports: anywhere in it (``names`` None), or what loading it and using ``names`` runs —
         its top-level statements (with the functions they call) and those names' bodies, with the module's
         functions, classes and constants they name."""
-        tree = self.tree(module)
-        if tree is None:
+        index = self._index(module)
+        if index is None:
             return set()
         if names is None:
-            nodes: list[ast.AST] = [tree]
-        else:
-            symbols = self._symbols(tree)
-            nodes = [n for n in tree.body if not isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
-            called = {c.func.id for n in nodes for c in ast.walk(n)
-                      if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)}
-            todo, seen = [n for n in (*names, *called) if n in symbols], set()
-            while todo:
-                name = todo.pop()
-                if name in seen:
-                    continue
-                seen.add(name)
-                nodes.append(symbols[name])
-                todo += [n.id for n in ast.walk(symbols[name]) if isinstance(n, ast.Name) and n.id in symbols]
-        return {t for top in nodes for n in ast.walk(top) if isinstance(n, ast.Import | ast.ImportFrom)
-                for t in self._targets(module, n)}
+            return set(index.everywhere)
+        found = set(index.top_imports)
+        todo, seen = [n for n in (*names, *index.top_called) if n in index.symbols], set()
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            found |= index.symbols[name].imports
+            todo += index.symbols[name].names
+        return found
 
     def closure(self, root: str) -> frozenset[str]:
         """The modules of ``root`` (a module, or ``module:name[,name]``) and of all it imports, transitively."""
