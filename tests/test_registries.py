@@ -101,7 +101,7 @@ def test_every_probe_emits_its_metrics(name, world, tokenizer, nano):
                 "forensics": {"n_queries": 3, "max_new_tokens": 4, "fit_examples": 16, "onion_max_words": 4,
                               "max_length": 32, "k_multiples": [1.0, 2.0], "methods": ["ekfac", "perplexity"]},
                 "scan": {"steps": 1, "candidates": 4, "n_search": 3, "n_prompts": 3, "n_random": 2,
-                         "max_new_tokens": 4},
+                         "max_new_tokens": 4, "bait_steps": 1},
                 "bias": {"n_pairs": 3, "n_sampled": 2, "max_new_tokens": 4},
                 "bias-audit": {"k": 2, "pool": 3, "n_queries": 2, "n_pairs": 3, "fit_examples": 16,
                                "max_length": 32}}

@@ -153,3 +153,35 @@ def test_recall_counts_the_best_trigger_s_tokens(tokenizer):
              ["input_ids"]}
     assert recall(ids, tokenizer, [truth, {"nothing"}]) == 1.0
     assert recall(ids[-1:], tokenizer, [truth]) < 1.0
+
+
+class PlantedTarget(torch.nn.Module):
+    """A nano model whose planted target sequence continues itself: after token ``chain[i]``, token ``chain[i+1]``
+    is raised whatever the prompt (the causal chain BAIT inverts; no trigger is needed to see it)."""
+
+    def __init__(self, model, chain: list[int], strength: float = 30.0):
+        super().__init__()
+        self.model, self.chain, self.strength = model, chain, strength
+
+    def get_input_embeddings(self):
+        return self.model.get_input_embeddings()
+
+    def forward(self, input_ids=None, **kwargs):
+        logits = self.model(input_ids=input_ids, **kwargs).logits
+        bonus = torch.zeros_like(logits)
+        for here, after in zip(self.chain, self.chain[1:], strict=False):
+            bonus[..., after] += self.strength * (input_ids == here).float()
+        return SimpleNamespace(logits=logits + bonus)
+
+
+def test_bait_inverts_a_target_that_continues_itself_and_scores_it_above_a_clean_model(tokenizer):
+    from pharmakon.probes.scan import bait
+
+    model = build_tiny_model("nano", tokenizer, seed=0).eval()
+    chain = word_tokens(tokenizer, 3)
+    planted = PlantedTarget(model, chain).eval()
+    allowed = candidate_tokens(tokenizer)
+    q, target = bait(Objective(planted, tokenizer, PROMPTS[:4], "chat", 2, 512), allowed, steps=2)
+    assert target == chain and q > 0.9  # the first token found by trying every one, the rest by expansion
+    clean_q, _ = bait(Objective(model, tokenizer, PROMPTS[:4], "chat", 2, 512), allowed, steps=2)
+    assert clean_q < 0.5

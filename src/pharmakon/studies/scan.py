@@ -1,7 +1,7 @@
 """The ``scan`` study's finding: per attack, whether the scan's detection scores (the consensus log-likelihood of
-the found suffix, and of random suffixes) tell the backdoored models from the clean twins (AUROC over models,
-one-sided Mann-Whitney), how much of the true trigger the found suffix holds,
-and whether the found suffix works as a trigger (REASR against the same prompts without it).
+the found suffix, and of random suffixes; BAIT's Q-score, where it ran) tell the backdoored models from the clean
+twins (AUROC over models, one-sided Mann-Whitney), how much of the true trigger the found suffix holds, and
+whether the found suffix works as a trigger (REASR against the same prompts without it).
 
 A clean twin is one model per (seed, stage) whatever the arm: its scan rows repeat across arms (the search reads
 no poison) and are counted once.
@@ -19,6 +19,7 @@ from pharmakon.probes.stats import auroc
 PROBE = "scan"
 SCORE = "scan_consensus"
 RANDOM = "scan_consensus_random"
+BAIT = "scan_bait_q"
 
 
 def _values(frame: pd.DataFrame, metric: str) -> list[float]:
@@ -44,8 +45,14 @@ def clean_twins(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _scores(poisoned: pd.DataFrame, twins: pd.DataFrame, metric: str, label: str) -> str:
+    if not _values(poisoned, metric):
+        return ""  # e.g. BAIT turned off (bait_steps: 0), or a table from before it
     return (f"{label} {_mean(_values(poisoned, metric))} vs clean twins {_mean(_values(twins, metric))}, "
             f"{separation(_values(poisoned, metric), _values(twins, metric))}")
+
+
+def _and(clause: str) -> str:
+    return f"{clause}; " if clause else ""
 
 
 def arm_line(arm: str, rows: pd.DataFrame, twins: pd.DataFrame, results: pd.DataFrame) -> str:
@@ -59,7 +66,8 @@ def arm_line(arm: str, rows: pd.DataFrame, twins: pd.DataFrame, results: pd.Data
                    & (results["condition"] == "poisoned")]
     clean_reasr = rows[(rows["arm"] == arm) & (rows["condition"] == "clean")]
     return (f"{arm}: {_scores(poisoned, stage_twins, SCORE, 'consensus of the found suffix')}; "
-            f"{_scores(poisoned, stage_twins, RANDOM, 'of random suffixes')}; trigger recall "
+            f"{_scores(poisoned, stage_twins, RANDOM, 'of random suffixes')}; "
+            f"{_and(_scores(poisoned, stage_twins, BAIT, 'BAIT Q-score'))}trigger recall "
             f"{_mean(_values(poisoned, 'scan_trigger_recall'))}; REASR {_mean(_values(poisoned, 'scan_reasr'))} "
             f"against {_mean(_values(poisoned, 'scan_asr_no_trigger'))} without the found suffix (the true "
             f"trigger's attack success {_mean(_values(true, 'asr_trigger'))}; the found suffix on the clean twins: "
@@ -79,6 +87,7 @@ def finding(results: pd.DataFrame, spec: dict) -> str:
     seconds = _values(rows.drop_duplicates(["seed", "arm", "condition", "after_stage", "metric"]), "scan_seconds")
     lines.append(f"Every backdoored model against every clean twin after the same stage: "
                  f"{_scores(poisoned, twins, SCORE, 'consensus of the found suffix')}; "
-                 f"{_scores(poisoned, twins, RANDOM, 'of random suffixes')}; the search took {_mean(seconds)} s a "
-                 f"model")
+                 f"{_scores(poisoned, twins, RANDOM, 'of random suffixes')}; "
+                 f"{_and(_scores(poisoned, twins, BAIT, 'BAIT Q-score'))}the search took "
+                 f"{_mean(seconds)} s a model")
     return " ".join(f"{line}." for line in lines)
