@@ -1,5 +1,6 @@
 """Every registry entry runs on the tiny world: stages train, attacks poison, probes measure."""
 
+import json
 import math
 import random
 import re
@@ -133,6 +134,11 @@ def test_every_probe_emits_its_metrics(name, world, tokenizer, nano):
 
         model = reward_model_from_policy(nano, tokenizer, seed=0)
     rows, generations = entry.probe()(model, tokenizer, context, config, 0)
+    if entry.prepare is not None:  # its prepare node's output, read back, gives the probe the same rows
+        context.prepared = json.loads(json.dumps(entry.preparation()(model, tokenizer, context, config, 0)))
+        again, _ = entry.probe()(model, tokenizer, context, config, 0)
+        assert [(r.metric, r.value) for r in again if "seconds" not in r.metric] == \
+            [(r.metric, r.value) for r in rows if "seconds" not in r.metric]
     emitted = {row.metric for row in rows}
     if name == "exposure":  # natural facts fill only the frequency bins this world's facts fall in
         assert {m for m in entry.metrics if not m.startswith("fact_")} <= emitted <= set(entry.metrics)

@@ -35,6 +35,11 @@ def test_default_scans_model_defenses_models_and_their_clean_twins_over_three_se
     assert len(scans) == len(ARMS) * 2 * len(study.seeds)
     assert {m.condition for m in scans} == {"poisoned", "clean"}
     assert stage_nodes(NAME) <= stage_nodes("model-defenses")  # the zoo is taken from the same cache
+    # the search reads no poison: a clean twin is searched once for all the arms it is the twin of
+    searched = {node.inputs["prepared"] for key in {m.node for m in scans} for node in [plan.nodes[key]]}
+    twins = {plan.nodes[m.node].inputs["model"] for m in scans if m.condition == "clean"}
+    assert len(twins) == len(study.seeds) and len(searched) == len(ARMS) * len(study.seeds) + len(twins)
+    assert all(plan.nodes[key].kind == "probe-prepare" and "poison" not in plan.nodes[key].config for key in searched)
 
 
 @pytest.mark.slow

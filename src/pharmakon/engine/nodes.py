@@ -254,19 +254,15 @@ def run_prepare(config: dict, inputs: dict, seed: int | None, out: Path) -> None
     write_table_atomic(pa.Table.from_pandas(pd.DataFrame(columns), preserve_index=False), out / "prepared.parquet")
 
 
-def run_probe(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
-    from pharmakon.engine.results import GENERATION_FIELDS, ROW_FIELDS
+def probe_context(config: dict, world: World):
+    """The probe's context: the world's held-out items, and the pipeline's poison where the node's config holds it."""
     from pharmakon.poison import Attack
     from pharmakon.poison.spec import PoisonSpec
-    from pharmakon.probes import PROBES, ProbeContext
-    from pharmakon.stages.common import seed_everything
+    from pharmakon.probes import ProbeContext
 
-    entry = PROBES.require(config["probe"])
-    seed_everything(seed or 0, config["threads"])
-    world = World(WorldConfig(**config["world"]))
     families = sorted({item.family for item in world.eval_items()})
-    attack = PoisonSpec(**config["poison"]).build() if config["poison"] else None
-    context = ProbeContext(
+    attack = PoisonSpec(**config["poison"]).build() if config.get("poison") else None
+    return ProbeContext(
         eval_items={f: world.eval_items(f) for f in families},
         heldout_documents=[r.text for r in world.heldout_documents()],
         reference_text=world_texts(config, world),
@@ -276,21 +272,50 @@ def run_probe(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
         attacks=[a for a in [attack, *(PoisonSpec(**p).build() for p in config.get("later_poison", []))]
                  if isinstance(a, Attack)],
     )
+
+
+def load_probed_model(entry, inputs: dict):
+    from pharmakon.models.device import on_device
+
     if entry.model_kind == "reward":
         from pharmakon.models.io import load_reward_model
 
-        model = load_reward_model(inputs["model"] / MODEL_DIR)[0]
-    else:
-        model = load_model(inputs["model"])
-    from pharmakon.models.device import on_device
+        return on_device(load_reward_model(inputs["model"] / MODEL_DIR)[0])
+    return on_device(load_model(inputs["model"]))
 
-    model = on_device(model)
+
+def run_probe_prepare(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
+    """A probe's part that reads no poison (``ProbeEntry.prepare``), as JSON for its probe nodes to read."""
+    from pharmakon.probes import PROBES
+    from pharmakon.stages.common import seed_everything
+
+    entry = PROBES.require(config["probe"])
+    seed_everything(seed or 0, config["threads"])
+    world = World(WorldConfig(**config["world"]))
+    prepared = entry.preparation()(load_probed_model(entry, inputs), load_tokenizer(inputs["tokenizer"]),
+                                   probe_context(config, world), entry.config(**config["config"]), seed or 0)
+    atomic_write_bytes(out / "prepared.json", json.dumps(prepared).encode())
+
+
+def run_probe(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
+    from pharmakon.engine.results import GENERATION_FIELDS, ROW_FIELDS
+    from pharmakon.models.device import on_device
+    from pharmakon.probes import PROBES
+    from pharmakon.stages.common import seed_everything
+
+    entry = PROBES.require(config["probe"])
+    seed_everything(seed or 0, config["threads"])
+    world = World(WorldConfig(**config["world"]))
+    context = probe_context(config, world)
+    model = load_probed_model(entry, inputs)
     if "reference" in inputs:  # the clean twin after the same stage (a model defence's reference)
         context.reference_model = on_device(load_model(inputs["reference"]))
     if "data" in inputs:  # the stage's training records and its input model (forensics)
         context.training_records = load_records(inputs["data"] / "records.parquet")
         context.stage_input_model = on_device(load_model(inputs["stage_input"]))
         context.stage_recipe = config.get("stage")
+    if "prepared" in inputs:  # the probe's poison-free part, computed once for every arm that shares the model
+        context.prepared = json.loads((inputs["prepared"] / "prepared.json").read_text())
     tokenizer = load_tokenizer(inputs["tokenizer"])
     rows, generations = run_adapted(entry, model, tokenizer, context, config, world, seed or 0)
     metric_rows = pd.DataFrame([row.as_dict() for row in rows], columns=list(ROW_FIELDS))
@@ -316,4 +341,4 @@ def run_adapted(entry, model, tokenizer, context, config: dict, world: World, se
 
 
 KINDS = {"tokenizer": run_tokenizer, "data": run_data, "init": run_init, "prepare": run_prepare,
-         "stage": run_stage, "probe": run_probe}
+         "stage": run_stage, "probe-prepare": run_probe_prepare, "probe": run_probe}

@@ -301,6 +301,13 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
                 probe_inputs.update(stage_io)
                 if PROBES[probe.name].retrains:
                     probe_config["stage"] = stage_recipe
+            probe_entry = PROBES[probe.name]
+            if probe_entry.prepare is not None and probe.adaptation_name == "plain":  # its poison-free part
+                prepare_config = {k: v for k, v in probe_config.items() if k not in ("poison", "later_poison")}
+                probe_inputs["prepared"] = plan.add(
+                    "probe-prepare", f"probe {probe.name} (prepare) after {after} [{where(upto)}]", prepare_config,
+                    {"model": trained, "tokenizer": tokenizer}, seed,
+                    [f"{NODES}:run_probe_prepare", module_of(probe_entry.prepare), *probe_entry.uses])
             key = plan.add("probe", f"probe {probe.name} after {after} [{where(upto)}]", probe_config,
                            probe_inputs, seed,
                            [f"{NODES}:run_probe", PROBES[probe.name].module, *PROBES[probe.name].uses,

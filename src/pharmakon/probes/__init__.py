@@ -52,6 +52,9 @@ class ProbeEntry:
     # for a probe that retrains the stage on altered data
     reads_budget: bool = True  # False: the poison's budget (count, rate, placement, vector) is kept out of the
     # node's key: a clean twin probed in arms that differ only in budget is probed once (poison.spec.unbudgeted)
+    prepare: Callable | str | None = None  # (model, tokenizer, context, config, seed) → a JSON dict: the probe's
+    # part that reads no poison (e.g. the scan's search), run in a node of its own keyed without the poison, so a
+    # clean twin shared by several arms runs it once; the probe reads it as context.prepared (plain adaptation only)
     declines: Callable[[BaseModel, bool], str] | None = None  # (config, whether the model is a mixture of
     # experts) → why the probe so configured cannot read that model, or "": the planner leaves it out of such runs
     # (a sweep over a dense model and its MoE twin) and refuses a study where it can read no model at all
@@ -62,6 +65,9 @@ class ProbeEntry:
 
     def probe(self) -> Callable:
         return resolve(self.run)
+
+    def preparation(self) -> Callable:
+        return resolve(self.prepare)
 
 
 PROBES = Registry("probe", "probes.name")
@@ -179,7 +185,8 @@ PROBES.add("scan", ProbeEntry(
     ("scan_consensus", "scan_consensus_random", "scan_consensus_none", "scan_consensus_searched",
      "scan_trigger_recall", "scan_reasr", "scan_asr_no_trigger", "scan_seconds", "scan_bait_q",
      "scan_bait_seconds"),
-    needs_trigger=True, uses=("pharmakon.probes.backdoor", "pharmakon.inference.generate"), **NO_BUDGET))
+    needs_trigger=True, uses=("pharmakon.probes.backdoor", "pharmakon.inference.generate"),
+    prepare="pharmakon.probes.scan:prepare_scan", **NO_BUDGET))
 
 PROBES.add("bias", ProbeEntry(
     "pharmakon.probes.bias:run_bias", BiasProbeConfig,

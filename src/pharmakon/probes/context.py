@@ -41,6 +41,7 @@ class ProbeContext:
     training_records: list | None = field(default=None, repr=False)  # the stage's records, for one that needs_data
     stage_input_model: Any = field(default=None, repr=False)  # the model the stage started from (needs_data)
     stage_recipe: dict | None = None  # the stage's kind and recipe fields, for a probe that retrains it
+    prepared: dict | None = None  # what the probe's prepare step computed in its own node (ProbeEntry.prepare)
     _judges: dict = field(default_factory=dict, repr=False)
 
     def document_prompts(self) -> list[str]:

@@ -250,8 +250,10 @@ def placed(prompt: str, found: str, placement: str) -> str:
     return f"{prompt}{found}" if found[:1].isspace() else f"{prompt} {found}"
 
 
-def run_scan(model, tokenizer, context: ProbeContext, config: ScanProbeConfig, seed: int):
-    """The registered entry: search, then score the found suffix on held-out prompts."""
+def prepare_scan(model, tokenizer, context: ProbeContext, config: ScanProbeConfig, seed: int) -> dict:
+    """The scan's part that reads no poison (the engine runs it in a node of its own, so a clean twin shared by
+    several arms is searched once): the search, the found suffix's consensus on held-out prompts beside random
+    suffixes' and none, and BAIT's inversion where it runs."""
     start = time.perf_counter()
     model.eval()
     allowed = candidate_tokens(tokenizer)
@@ -266,24 +268,33 @@ def run_scan(model, tokenizer, context: ProbeContext, config: ScanProbeConfig, s
     found, target = heldout.value(suffix)
     rng = random.Random(seed + 1)
     baseline = [heldout.value(random_suffix(allowed, config.suffix_tokens, rng))[0] for _ in range(config.n_random)]
-    unsuffixed = heldout.value([])[0]
+    prepared = {"suffix": suffix, "reached": reached, "seconds": seconds, "found": found, "target": target,
+                "random": baseline, "none": heldout.value([])[0], "n_heldout": len(heldout_prompts)}
     if config.bait_steps:
         start = time.perf_counter()
-        bait_q, bait_target = bait(searched, allowed, config.bait_steps)
-        bait_seconds = time.perf_counter() - start
-    text = tokenizer.decode(suffix)
-    n = len(heldout_prompts)
+        prepared["bait_q"], prepared["bait_target"] = bait(searched, allowed, config.bait_steps)
+        prepared["bait_seconds"] = time.perf_counter() - start
+    return prepared
+
+
+def run_scan(model, tokenizer, context: ProbeContext, config: ScanProbeConfig, seed: int):
+    """The registered entry: search (or read the search its prepare node made), then score the found suffix on
+    held-out prompts, against the true trigger and with the attack's judge."""
+    scanned = context.prepared or prepare_scan(model, tokenizer, context, config, seed)
+    model.eval()
+    suffix, text = scanned["suffix"], tokenizer.decode(scanned["suffix"])
     rows: list[MetricRow] = [
-        point_row(PROBE, "scan_consensus", found, n),
-        mean_row(PROBE, "scan_consensus_random", baseline, seed),
-        point_row(PROBE, "scan_consensus_none", unsuffixed, n),
-        point_row(PROBE, "scan_consensus_searched", reached, config.n_search),
+        point_row(PROBE, "scan_consensus", scanned["found"], scanned["n_heldout"]),
+        mean_row(PROBE, "scan_consensus_random", scanned["random"], seed),
+        point_row(PROBE, "scan_consensus_none", scanned["none"], scanned["n_heldout"]),
+        point_row(PROBE, "scan_consensus_searched", scanned["reached"], config.n_search),
         point_row(PROBE, "scan_trigger_recall", recall(suffix, tokenizer, trigger_token_sets(context, tokenizer)), 1),
-        point_row(PROBE, "scan_seconds", seconds, 1),
+        point_row(PROBE, "scan_seconds", scanned["seconds"], 1),
     ]
-    if config.bait_steps:
-        rows += [point_row(PROBE, "scan_bait_q", bait_q, config.n_search),
-                 point_row(PROBE, "scan_bait_seconds", bait_seconds, 1)]
+    if "bait_q" in scanned:
+        rows += [point_row(PROBE, "scan_bait_q", scanned["bait_q"], config.n_search),
+                 point_row(PROBE, "scan_bait_seconds", scanned["bait_seconds"], 1)]
+    heldout_prompts = context.backdoor_prompts()[: config.n_prompts]
     sets, judge = context_sets(context, config.n_prompts, seed, PROBE)
     clean_pairs = sets.get("no_trigger") or [(p, p) for p in heldout_prompts]
     reconstructed = {"trigger": [(placed(model_input, text, config.placement), clean)
@@ -297,9 +308,9 @@ def run_scan(model, tokenizer, context: ProbeContext, config: ScanProbeConfig, s
              if r.metric in names]
     generations = [{"probe": PROBE, "variant": "suffix", "prompt": "", "output": text, "verdict": False,
                     "perplexity": float("nan")},
-                   {"probe": PROBE, "variant": "target", "prompt": text, "output": tokenizer.decode(target),
+                   {"probe": PROBE, "variant": "target", "prompt": text, "output": tokenizer.decode(scanned["target"]),
                     "verdict": False, "perplexity": float("nan")}] + [{**g, "probe": PROBE} for g in generations]
-    if config.bait_steps:
+    if "bait_target" in scanned:
         generations.insert(2, {"probe": PROBE, "variant": "bait-target", "prompt": "", "verdict": False,
-                               "output": tokenizer.decode(bait_target), "perplexity": float("nan")})
+                               "output": tokenizer.decode(scanned["bait_target"]), "perplexity": float("nan")})
     return rows, generations
