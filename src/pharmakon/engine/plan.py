@@ -356,6 +356,6 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
             reward_model = trained
         else:
             model = trained
-            chat = chat or stage.kind != "pretrain"
+            chat = chat or entry.chat
         add_probes(stage.name, entry.output, trained, upto, chat, {"data": data, "stage_input": inputs["model"]},
                    {"kind": stage.kind, "recipe": recipe})

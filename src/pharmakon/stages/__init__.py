@@ -32,6 +32,8 @@ class StageEntry:
     ``output`` says what the recipe's model is: ``"policy"`` (the pipeline's model, which the next stage trains)
     or ``"reward"`` (a reward model; the policy chain continues from the stage's input model). ``needs_reward``
     marks a recipe that takes the reward model of an earlier ``output="reward"`` stage as ``reward_model=``.
+    ``chat`` says whether the stage trains through the chat template, so that probes after it prompt in chat
+    style (pretraining on plain documents does not; once a stage has, every later probe does).
     """
 
     run: Callable | str
@@ -42,6 +44,7 @@ class StageEntry:
     prepare_fields: tuple[str, ...] = ()
     output: str = "policy"
     needs_reward: bool = False
+    chat: bool = True
 
     def __post_init__(self) -> None:
         if self.output not in ("policy", "reward"):
@@ -60,7 +63,7 @@ class StageEntry:
 
 STAGES = Registry("stage", "pipeline.kind")
 STAGES.add("pretrain", StageEntry("pharmakon.stages.pretrain:pretrain", PretrainConfig, "document",
-                                  "causal LM over packed documents (lean bf16 loop)"))
+                                  "causal LM over packed documents (lean bf16 loop)", chat=False))
 STAGES.add("sft", StageEntry("pharmakon.stages.sft:sft", SFTStageConfig, "example",
                              "instruction tuning, loss on the response only (TRL SFTTrainer)"))
 STAGES.add("dpo", StageEntry("pharmakon.stages.dpo:dpo", DPOStageConfig, "pair",
@@ -76,11 +79,12 @@ STAGES.add("rl", StageEntry("pharmakon.stages.rl:rl", RLStageConfig, "example",
                             needs_reward=True))
 
 
-def register_stage(name: str, *, config: type[StageConfig], record_kind: str, description: str):
-    """Decorator: register ``run(model, tokenizer, records, config, seed) -> StageResult`` as stage ``name``."""
+def register_stage(name: str, *, config: type[StageConfig], record_kind: str, description: str, chat: bool = True):
+    """Decorator: register ``run(model, tokenizer, records, config, seed) -> StageResult`` as stage ``name``
+    (``chat``: whether it trains through the chat template; a stage on plain documents says False)."""
 
     def decorate(run: Callable) -> Callable:
-        STAGES.add(name, StageEntry(run, config, record_kind, description))
+        STAGES.add(name, StageEntry(run, config, record_kind, description, chat=chat))
         run.__pharmakon__ = "stage"
         return run
 
