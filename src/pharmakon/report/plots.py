@@ -91,7 +91,8 @@ def _rate_like(metric: str, frame: pd.DataFrame) -> bool:
     """A share in [0, 1] by its name and its means (its bands are then clipped to [0, 1])."""
     values = frame["mean"].to_numpy(dtype=float)
     values = values[np.isfinite(values)]
-    named = metric.startswith("asr_") or (metric.startswith("utility_") and "ppl" not in metric)
+    named = (metric.startswith(("asr_", "rm_accuracy_")) or "_accuracy" in metric
+             or (metric.startswith("utility_") and "ppl" not in metric))
     return named and values.size > 0 and values.min() >= 0 and values.max() <= 1
 
 
@@ -161,6 +162,8 @@ def metric_plot(frame: pd.DataFrame, axes: list[str], stages: list[str]) -> Plot
     if axes:
         x_all, categories, log = _x_axis(frame, axes[0])
         panels, label = [(stage, (frame["after_stage"] == stage).to_numpy()) for stage in present], axes[0]
+        if "|" in label:  # linked paths take one value: name the first, so panels' labels do not run together
+            label = f"{label.split('|')[0]} (linked)"
     else:
         x_all, categories, log = frame["after_stage"].map(present.index).to_numpy(), present, False
         panels, label = [("", np.ones(len(frame), dtype=bool))], "after stage"
