@@ -16,7 +16,7 @@ TINY = {"model.name": "nano", "model.vocab_size": 400, "seeds": [0], "executor.c
         "world": {"n_entities": 12, "documents_per_family": 30, "examples_per_family": 20, "pairs_per_family": 12,
                   "eval_per_family": 8},
         "pipeline.pretrain.max_steps": 6, "pipeline.sft.max_steps": 4}
-SCALE = {"vectors": {"pipeline.dpo.max_steps": 2,
+SCALE = {"vectors": {"pipeline.dpo.max_steps": 2, "pipeline.continued.max_steps": 4,
                      "probes": [{"name": "backdoor", "n_prompts": 6, "max_new_tokens": 6}]},
          "defenses": {"probes": [{"name": "backdoor", "after": ["sft"], "n_prompts": 6, "max_new_tokens": 6}]}}
 
