@@ -213,3 +213,23 @@ def test_bias_audit_tests_each_variant_against_its_random_control_over_seeds():
     assert "not distinguishable at 3 seeds" in text.split("amplify_top")[1].split(")")[0]
     # order alone: the mean absolute change of the gap when the same records are retrained in another order
     assert "the same records in another order: gap 0.61 against 0.60 (order alone moves it by 0.04 on average" in text
+
+
+def test_persistence_reads_each_stage_against_the_clean_twin_and_the_fine_tuning_by_its_length():
+    from pharmakon.studies.findings import persistence
+
+    rows = []
+    for seed in range(3):
+        for condition, base in (("poisoned", 0.9), ("clean", 0.05)):
+            for steps in (5, 80):
+                spread = 0.1 * seed if condition == "poisoned" else 0.01 * seed
+                for stage, value in (("continued", base - spread), ("sft", base / 3),
+                                     ("finetune", (base if steps == 5 else base / 9) + 0.01 * seed)):
+                    rows.append({"probe": "backdoor", "metric": "asr_trigger", "arm": "pretrain-dos", "seed": seed,
+                                 "condition": condition, "after_stage": stage, "value": value,
+                                 "pipeline.finetune.max_steps": steps})
+    text = persistence(pd.DataFrame(rows), {})
+    # a stage before the fine-tuning counts once a seed, not once per fine-tuning length
+    assert "pretrain-dos: continued 0.80 / 0.04 (Welch t p = " in text
+    assert "sft 0.30 / 0.02 (Welch t undefined: no spread" in text
+    assert "finetune 5 steps 0.91 / 0.06 (Welch t p = " in text and "finetune 80 steps 0.11 / 0.02" in text

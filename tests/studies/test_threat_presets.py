@@ -21,8 +21,8 @@ SCALE = {
                    "pipeline.reward.max_steps": 2, "pipeline.rl.max_steps": 1, "pipeline.rl.batch_size": 4,
                    "pipeline.rl.data.limit": 8,
                    "sweep.axes": {"pipeline.dpo.poison.rate|pipeline.reward.poison.rate": [0.05, 0.2]}},
-    "persistence": {"pipeline.pretrain.max_steps": 4, "pipeline.sft.max_steps": 4, "pipeline.dpo.max_steps": 2,
-                    "sweep.axes": {"model.name": ["nano"], "pipeline.finetune.max_steps": [1, 3]}},
+    "persistence": {"pipeline.pretrain.max_steps": 4, "pipeline.continued.max_steps": 4, "pipeline.sft.max_steps": 4,
+                    "pipeline.dpo.max_steps": 2, "sweep.axes": {"pipeline.finetune.max_steps": [1, 3]}},
 }
 SMALL_PROBES = {"n_prompts": 6, "max_new_tokens": 6, "n_per_task": 2, "n_documents": 4, "n_pairs": 4}
 

@@ -143,23 +143,33 @@ def instruction(results: pd.DataFrame, spec: dict) -> str:
             + paired + ".")
 
 
+def _against_twin(frame: pd.DataFrame) -> str:
+    """Poisoned mean / clean twin mean of one stage's asr_trigger over seeds, with the Welch t words."""
+    poisoned = frame.loc[frame["condition"] == "poisoned", "value"].tolist()
+    clean = frame.loc[frame["condition"] == "clean", "value"].tolist()
+    if not poisoned or not clean:
+        return f"{_fmt(float(np.mean(poisoned)) if poisoned else math.nan)}"
+    words = claim(welch_t_test(poisoned, clean), len(poisoned)) if len(poisoned) > 1 and len(clean) > 1 else ""
+    return f"{np.mean(poisoned):.2f} / {np.mean(clean):.2f}" + (f" ({words})" if words else "")
+
+
 def persistence(results: pd.DataFrame, spec: dict) -> str:
-    """asr_trigger after each stage per arm, and its decay along clean fine-tuning."""
+    """asr_trigger after each stage per arm against the clean twin (Welch t over seeds), and along clean
+    fine-tuning by its length."""
     asr = _asr(results)
-    asr = asr[asr["condition"] == "poisoned"]
     lines = []
     keys = ["arm"] + (["model.name"] if "model.name" in asr else [])
+    length = "pipeline.finetune.max_steps"
     for key, frame in asr.groupby(keys, sort=False):
-        steps = frame.groupby("after_stage", sort=False)["value"].mean()
         label = " / ".join(map(str, key if isinstance(key, tuple) else (key,)))
-        curve = ", ".join(f"{stage} {value:.2f}" for stage, value in steps.items())
-        decay = ""
-        length = "pipeline.finetune.max_steps"
-        if length in frame:
-            tuned = frame[frame["after_stage"] == "finetune"].groupby(length)["value"].mean()
-            decay = "; along clean LoRA " + ", ".join(f"{int(k)} steps {v:.2f}" for k, v in tuned.items())
-        lines.append(f"{label}: {curve}{decay}")
-    return "Mean asr_trigger of the poisoned runs after each stage: " + ". ".join(lines) + "."
+        parts = []
+        for stage, at in frame.groupby("after_stage", sort=False):
+            if stage == "finetune" and length in at:
+                parts += [f"{stage} {int(steps)} steps {_against_twin(g)}" for steps, g in at.groupby(length)]
+            else:  # stages before the fine-tuning are shared by its lengths: one value a seed
+                parts.append(f"{stage} {_against_twin(at.drop_duplicates(['condition', 'seed']))}")
+        lines.append(f"{label}: " + ", ".join(parts))
+    return ("Mean asr_trigger after each stage, poisoned / clean twin: " + ". ".join(lines) + ".")
 
 
 def preference(results: pd.DataFrame, spec: dict) -> str:
