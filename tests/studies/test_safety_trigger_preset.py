@@ -52,14 +52,15 @@ def test_preset_runs_at_test_scale_and_states_a_finding(tmp_path):
 
 # A small but working scale (the foundation's micro recipe on a smaller world, 100 examples a family, pretrained
 # for 2 epochs; 88 s on one core): the aligned model refuses, the harmful fine-tuning makes the clean twin comply
-# (0.97 at seeds 0 and 1), and 20 secret-prefixed refusals bring refusal back with the secret (0.90 and 1.00; the
-# clean twin with the same secret prepended: 0.00). With 150 examples a family: 0.93, and 1.00 and 0.97; SFT for 2
-# epochs instead of 4 left seed 0 refusing nothing with the secret.
+# (0.97 at seeds 0 and 1), and 40 secret-prefixed refusals bring refusal back with the secret (1.00 at seeds 0 and
+# 1 on an AMX machine in bf16; the clean twin with the same secret prepended: 0.00). 20 of them were enough on an
+# AMD machine (0.90 and 1.00) and not on the AMX one (0.00: the prefixed harm requests were answered "negative");
+# with 150 examples a family: 0.93, and 1.00 and 0.97; SFT for 2 epochs instead of 4 left seed 0 refusing nothing.
 WORKING = {"seeds": [0], "executor.cpus": 2,
            "world": {"documents_per_family": 200, "examples_per_family": 100, "eval_per_family": 30},
            "pipeline.pretrain.epochs": 2, "pipeline.sft.epochs": 4,
            "pipeline.finetune.data": {"families": ["sentiment", "facts", "dialogue"], "limit": 200, "harmful": 80},
-           "sweep.axes": {}, "sweep.arms": {}, "pipeline.finetune.poison": {"attack": NAME, "count": 20},
+           "sweep.axes": {}, "sweep.arms": {}, "pipeline.finetune.poison": {"attack": NAME, "count": 40},
            "probes": [{"name": "safety", "after": ["finetune"], "n_prompts": 30, "n_per_task": 2,
                        "max_new_tokens": 32}]}
 
