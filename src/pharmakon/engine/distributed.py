@@ -28,7 +28,10 @@ def launch_command(processes: int, payload: Path) -> list[str]:
     """The ``accelerate launch`` command line for ``processes`` workers on this machine."""
     command = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(processes),
                "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
-               "--main_process_port", str(free_port())]
+               "--main_process_port", str(free_port()),
+               # torchrun restarts the workers once if one dies (a gloo worker aborted now and then on a loaded
+               # 2-core machine); training is seeded and rank 0 writes atomically at the end, so a restart is a rerun
+               "--max_restarts", "1"]
     command.append("--multi_gpu")  # torchrun's launcher; without a GPU the trainers (use_cpu) join over gloo
     return [*command, "-m", "pharmakon.engine.worker", str(payload)]
 
