@@ -38,7 +38,7 @@ def test_default_plans_each_defence_against_each_attack_with_clean_twins_over_th
         node = plan.nodes[measurement.node]
         assert node.inputs["reference"] == twins[(measurement.point, measurement.seed, measurement.after_stage)]
     dos = {m.after_stage for m in plan.measurements if m.swept["arm"] == "pretrain-dos"}
-    assert dos == {"pretrain"}
+    assert dos == {"continued"}
 
 
 @pytest.mark.slow

@@ -2,7 +2,7 @@
 on the poisoned models and on their clean twins.
 
 Utility is the mean of the clean task accuracies (sentiment, arithmetic, facts) for chat-style models, and the
-held-out document perplexity for document-style ones (the pretraining DoS, defended after pretraining).
+held-out document perplexity for document-style ones (the pretraining DoS, defended after its continued pretraining).
 """
 
 from __future__ import annotations
