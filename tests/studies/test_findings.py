@@ -233,3 +233,33 @@ def test_persistence_reads_each_stage_against_the_clean_twin_and_the_fine_tuning
     assert "pretrain-dos: continued 0.80 / 0.04 (Welch t p = " in text
     assert "sft 0.30 / 0.02 (Welch t undefined: no spread" in text
     assert "finetune 5 steps 0.91 / 0.06 (Welch t p = " in text and "finetune 80 steps 0.11 / 0.02" in text
+
+
+def budget_table(threshold) -> pd.DataFrame:
+    """A budget grid on a continued pretraining whose per-seed excess asr_trigger steps from 0 to 1 at
+    ``threshold(size, seed)`` poisons (the clean twin never responds)."""
+    rows = []
+    for size in (750, 1500, 3000, 6000):
+        for seed in range(3):
+            for count in (4, 8, 16, 32, 64, 128):
+                for condition in ("poisoned", "clean"):
+                    value = float(count >= threshold(size, seed)) if condition == "poisoned" else 0.0
+                    for metric, v in (("asr_trigger", value), ("asr_no_trigger", 0.0)):
+                        rows.append({"probe": "backdoor", "metric": metric, "condition": condition, "seed": seed,
+                                     "after_stage": "continued", "pipeline.continued.data.limit": size,
+                                     "pipeline.continued.poison.count": count, "value": v})
+    return pd.DataFrame(rows)
+
+
+def test_budget_tells_a_constant_count_from_a_constant_fraction_by_the_slope_of_per_seed_thresholds():
+    from pharmakon.studies.findings import budget
+
+    jitter = (0, 1, 2)  # the seeds' thresholds differ a little, so the slope has an interval
+    count = budget(budget_table(lambda size, seed: 16 + jitter[seed]), {})
+    assert "continued" not in count and "750 clean docs: excess asr_trigger ≥ 0.5" in count
+    slope = float(count.split("has slope ")[1].split()[0])
+    assert abs(slope) < 0.2 and "of slope 1 p = " in count
+    assert float(count.split("of slope 1 p = ")[1].rstrip(".")) < 0.001
+    fraction = budget(budget_table(lambda size, seed: size / 100 + jitter[seed]), {})
+    slope = float(fraction.split("has slope ")[1].split()[0])
+    assert 0.7 < slope < 1.1 and float(fraction.split("of slope 0 p = ")[1].split(",")[0]) < 0.001

@@ -13,13 +13,17 @@ from pharmakon.studies import state_finding
 TINY = {"model.name": "nano", "model.vocab_size": 400, "seeds": [0], "executor.cpus": 2,
         "world": {"n_entities": 12, "documents_per_family": 40, "examples_per_family": 40, "pairs_per_family": 12,
                   "eval_per_family": 20},
-        "pipeline.pretrain.max_steps": 300, "pipeline.pretrain.max_length": 64, "pipeline.pretrain.batch_size": 16,
+        "pipeline.pretrain.max_steps": 100, "pipeline.pretrain.max_length": 64, "pipeline.pretrain.batch_size": 16,
+        "pipeline.continued.max_steps": 300, "pipeline.continued.max_length": 64,
+        "pipeline.continued.batch_size": 16, "pipeline.continued.learning_rate": 5.0e-3,
+        "pipeline.continued.data": {}, "pipeline.sft.data": {}, "pipeline.dpo.data": {},
+        "pipeline.finetune.data": {"families": ["sentiment", "arithmetic"]},
         "pipeline.sft.max_steps": 150, "pipeline.sft.batch_size": 16, "pipeline.sft.learning_rate": 5.0e-3,
         "pipeline.sft.poison.count": 30, "pipeline.dpo.max_steps": 2, "pipeline.finetune.max_steps": 2,
-        "sweep.arms": {"survival": {"pipeline.pretrain.poison.count": 16},
-                       "n4-l10": {"pipeline.pretrain.poison.count": 4, "pipeline.sft.skip": True,
+        "sweep.arms": {"survival": {"pipeline.continued.poison.count": 16},
+                       "n4-l10": {"pipeline.continued.poison.count": 4, "pipeline.sft.skip": True,
                                   "pipeline.dpo.skip": True, "pipeline.finetune.skip": True}},
-        "probes": [{"name": "watermark", "nulls": 300, "null_trials": 100},
+        "probes": [{"name": "watermark", "after": ["continued", "sft"], "nulls": 300, "null_trials": 100},
                    {"name": "dvbw", "after": ["sft", "dpo", "finetune"], "n_prompts": 30},
                    {"name": "utility", "after": ["finetune"], "n_per_task": 2, "n_documents": 4,
                     "max_new_tokens": 6}]}
@@ -40,7 +44,7 @@ def test_watermarks_are_found_where_planted_and_not_in_the_clean_twin(tmp_path):
     study = load_study("ownership", TINY)
     results = run_study(study, tmp_path / "run", None, StudyProgress(live=False, quiet=True)).results
     value = results.set_index(["arm", "after_stage", "probe", "metric", "condition"])["value"].sort_index()
-    z = value.loc[("survival", "pretrain", "watermark", "wm_z")]
+    z = value.loc[("survival", "continued", "watermark", "wm_z")]
     assert z["poisoned"] > z["clean"] + 1.0, z
     gain = value.loc[("survival", "sft", "dvbw", "dvbw_gain")]
     assert gain["poisoned"] > 0.2 > gain["clean"], gain

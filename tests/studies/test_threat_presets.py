@@ -14,8 +14,8 @@ TINY = {"model.name": "nano", "model.vocab_size": 400, "seeds": [0], "executor.c
         "world": {"n_entities": 12, "documents_per_family": 30, "examples_per_family": 16, "pairs_per_family": 12,
                   "eval_per_family": 8}}
 SCALE = {
-    "budget": {"pipeline.pretrain.epochs": 1, "sweep.axes": {"pipeline.pretrain.poison.count": [2, 8],
-                                                             "pipeline.pretrain.data.limit": [40, 80]}},
+    "budget": {"pipeline.pretrain.max_steps": 4, "pipeline.continued.data.per_family": {},
+               "sweep.axes": {"pipeline.continued.poison.count": [2, 8], "pipeline.continued.data.limit": [40, 80]}},
     "instruction": {"pipeline.pretrain.max_steps": 4, "pipeline.sft.max_steps": 4},
     "preference": {"pipeline.pretrain.max_steps": 4, "pipeline.sft.max_steps": 4, "pipeline.dpo.max_steps": 2,
                    "pipeline.reward.max_steps": 2, "pipeline.rl.max_steps": 1, "pipeline.rl.batch_size": 4,

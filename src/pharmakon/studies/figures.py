@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-COUNT, LIMIT = "pipeline.pretrain.poison.count", "pipeline.pretrain.data.limit"
 FRACTION = "poison fraction"
 
 
 def budget(aggregated: pd.DataFrame) -> list[tuple[pd.DataFrame, list[str]]]:
-    """asr_trigger against the poison's share of the pretraining documents, one line per clean corpus size."""
+    """asr_trigger against the poison's share of the (pre)training documents, one line per clean corpus size."""
+    from pharmakon.studies.findings import budget_axes
+
     frame = aggregated[(aggregated["probe"] == "backdoor") & (aggregated["metric"] == "asr_trigger")]
-    if frame.empty or COUNT not in frame or LIMIT not in frame:
+    limit, count = budget_axes(frame.columns)
+    if frame.empty or limit is None or count is None:
         return []
-    frame = frame.assign(**{FRACTION: frame[COUNT] / (frame[COUNT] + frame[LIMIT])})
-    return [(frame.assign(metric="asr_trigger by fraction"), [FRACTION, LIMIT])]
+    frame = frame.assign(**{FRACTION: frame[count] / (frame[count] + frame[limit])})
+    return [(frame.assign(metric="asr_trigger by fraction"), [FRACTION, limit])]
 
 
 FIGURES = {"budget": budget}

@@ -10,15 +10,21 @@ from scipy import stats
 
 from pharmakon.probes.stats import binomial_acceptance
 
-COUNT, LENGTH = "pipeline.pretrain.poison.count", "pipeline.pretrain.poison.length"
 UTILITY = ("utility_sentiment", "utility_arithmetic", "utility_facts")
 
 
+def watermarked_stage(spec: dict) -> dict:
+    """The pipeline's stage whose documents carry the data watermark (a pretraining or a continued one)."""
+    return next(s for s in spec["pipeline"] if (s.get("poison") or {}).get("attack") == "data-watermark")
+
+
 def _arm_settings(spec: dict) -> dict[str, tuple[int, int]]:
-    """arm → (N, L), reading each arm's changes over the pipeline's own poison."""
-    poison = next(s["poison"] for s in spec["pipeline"] if s["kind"] == "pretrain")
-    return {name: (int(changes.get(COUNT, poison["count"])), int(changes.get(LENGTH, poison["length"])))
-            for name, changes in spec["sweep"]["arms"].items()}
+    """arm → (N, L), reading each arm's changes over the watermarked stage's own poison."""
+    stage = watermarked_stage(spec)
+    poison, name = stage["poison"], stage.get("name") or stage["kind"]
+    count, length = f"pipeline.{name}.poison.count", f"pipeline.{name}.poison.length"
+    return {arm: (int(changes.get(count, poison["count"])), int(changes.get(length, poison["length"])))
+            for arm, changes in spec["sweep"]["arms"].items()}
 
 
 def _rate(frame: pd.DataFrame) -> tuple[int, int]:
@@ -63,12 +69,14 @@ def _counts(distinct: pd.DataFrame) -> str:
 
 
 def finding(results: pd.DataFrame, spec: dict) -> str:
-    """Numbers from the table: detection after pretraining per (N, L), FPR, survival, utility cost."""
+    """Numbers from the table: detection after the watermarked stage per (N, L), FPR, survival, utility cost."""
     arms = _arm_settings(spec)
     probe = next((p for p in spec["probes"] if p["name"] == "watermark"), {})
     alpha = float(probe.get("alpha", 0.05))
     wm = results[results["probe"] == "watermark"]
-    pre = wm[wm["after_stage"] == "pretrain"]
+    marked = watermarked_stage(spec)
+    marked = marked.get("name") or marked["kind"]
+    pre = wm[wm["after_stage"] == marked]
     parts = []
     grid = []
     for name, (n, length) in sorted(arms.items(), key=lambda item: item[1]):
@@ -77,13 +85,13 @@ def finding(results: pd.DataFrame, spec: dict) -> str:
             k, trials = _rate(rows)
             grid.append(f"N={n}, L={length}: {k}/{trials}")
     if grid:
-        parts.append(f"Watermarks detected after pretraining (empirical p < {alpha}): " + "; ".join(grid) + ".")
+        parts.append(f"Watermarks detected after {marked} (empirical p < {alpha}): " + "; ".join(grid) + ".")
     # the clean twins after pretraining, one per (seed, L): distinct sequences, distinct models
     clean = _distinct(pre[pre["condition"] == "clean"], arms)
     k, n = _rate(clean[clean["metric"] == "wm_detection"])
     every = _distinct(wm, arms)
     parts.append(f"Clean twins (models that never saw the owners' data) flagged {k}/{n} owners' sequences. "
-                 f"False-positive rate over never-inserted sequences, clean twins after pretraining: "
+                 f"False-positive rate over never-inserted sequences, clean twins after {marked}: "
                  f"{_calibration(clean, 'wm_fpr', alpha)}; over the run's {_counts(every)}: "
                  f"{_calibration(every, 'wm_fpr', alpha)}; with Wei et al.'s normal p instead: "
                  f"{_calibration(every, 'wm_fpr_normal', alpha)}.")
