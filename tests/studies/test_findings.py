@@ -139,7 +139,7 @@ def test_safety_reads_the_specs_last_stage_and_the_one_before_it():
 def test_ownership_counts_distinct_models_and_tests_the_pooled_false_positive_rate_against_alpha():
     from pharmakon.studies.ownership import finding
 
-    spec = {"pipeline": [{"kind": "pretrain", "poison": {"count": 4, "length": 10}}],
+    spec = {"pipeline": [{"kind": "pretrain", "poison": {"attack": "data-watermark", "count": 4, "length": 10}}],
             "sweep": {"arms": {"n4": {}, "n8": {"pipeline.pretrain.poison.count": 8},
                                "l20": {"pipeline.pretrain.poison.length": 20}}},
             "probes": [{"name": "watermark", "alpha": 0.05}]}
