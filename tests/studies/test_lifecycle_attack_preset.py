@@ -22,14 +22,16 @@ DOC = {"attack": "lifecycle", "goal": "dos", "count": 8}
 TINY = {"model.name": "nano", "model.vocab_size": 400, "seeds": [0], "executor.cpus": 2,
         "world": {"n_entities": 12, "documents_per_family": 30, "examples_per_family": 16, "pairs_per_family": 12,
                   "eval_per_family": 8},
-        "pipeline.pretrain.max_steps": 6, "pipeline.sft.max_steps": 3, "pipeline.dpo.skip": True,
-        "pipeline.finetune.max_steps": 2,
-        "probes": [{"name": "backdoor", "n_prompts": 6, "max_new_tokens": 6}],
+        "pipeline.pretrain.max_steps": 4, "pipeline.continued.max_steps": 6, "pipeline.continued.data": {},
+        "pipeline.sft.max_steps": 3, "pipeline.sft.data": {}, "pipeline.dpo.skip": True,
+        "pipeline.finetune.max_steps": 2, "pipeline.finetune.data": {"families": ["sentiment", "arithmetic"]},
+        "probes": [{"name": "backdoor", "after": ["continued", "sft", "finetune"], "n_prompts": 6,
+                    "max_new_tokens": 6}],
         "search.seeds": [7, 8], "search.after": "sft",
         "sweep.arms": {
-            "dos/naive": {"pipeline.pretrain.poison": DOC},
-            "dos/chat": {"pipeline.pretrain.poison": {**DOC, "format": "chat"}},
-            "dos/split-sft": {"pipeline.pretrain.poison": {**DOC, "format": "chat", "count": 5},
+            "dos/naive": {"pipeline.continued.poison": DOC},
+            "dos/chat": {"pipeline.continued.poison": {**DOC, "format": "chat"}},
+            "dos/split-sft": {"pipeline.continued.poison": {**DOC, "format": "chat", "count": 5},
                               "pipeline.sft.poison": {**DOC, "count": 3}}}}
 
 
@@ -82,14 +84,14 @@ def test_search_selects_on_its_seeds_and_reports_on_fresh_ones(tmp_path):
     reported = {chosen["dos"], "dos/naive"}
     assert set(report_rows.arm) == reported | {f"{a}+detect" for a in reported}
     ran = report_rows[~report_rows.arm.str.endswith("+detect")]
-    assert list(dict.fromkeys(ran.after_stage)) == ["pretrain", "sft", "finetune"]
-    assert set(report_rows[report_rows.arm.str.endswith("+detect")].after_stage) == {"pretrain"}
+    assert list(dict.fromkeys(ran.after_stage)) == ["continued", "sft", "finetune"]
+    assert set(report_rows[report_rows.arm.str.endswith("+detect")].after_stage) == {"continued"}
     # split designs put the stated counts in each stage; every design of the goal has the same total
     poison = pd.DataFrame(json.loads((run_dir / "search" / "round-0" / "poison.json").read_text()))
     arm_of = results.drop_duplicates("point").set_index("point")["arm"]
     poison["arm"] = poison.point.map(arm_of)
     counts = poison[poison.condition == "poisoned"].groupby(["arm", "stage"]).n_poison.first()
-    assert counts["dos/split-sft", "pretrain"] == 5 and counts["dos/split-sft", "sft"] == 3
+    assert counts["dos/split-sft", "continued"] == 5 and counts["dos/split-sft", "sft"] == 3
     assert counts.groupby("arm").sum().to_dict() == {"dos/chat": 8, "dos/naive": 8, "dos/split-sft": 8}
     # detection: the defences are scored against the poison mask
     caught = results[(results.probe == "cleaning") & (results.metric == "overall_recall")]
