@@ -89,7 +89,7 @@ def pretoken_count(text: str) -> int:
 def check_trigger_fits(stage, attack, world) -> None:
     """Refuse a trigger that cannot fit in the stage's ``max_length``: every poisoned record would lose it."""
     max_length = (stage.model_extra or {}).get("max_length")
-    trigger = attack.trigger_for(world) if hasattr(attack, "trigger_for") else None
+    trigger = attack.trigger_for(world)
     if not max_length or trigger is None or trigger.kind == "topic":
         return
     tokens = sum(pretoken_count(part) for part in trigger.parts)
@@ -202,7 +202,7 @@ def check_dataset_trigger(attack, world, texts: list[str], stage_name: str) -> N
     """The trigger-collision check, on the dataset's text as well as the world's."""
     from pharmakon.poison.triggers import require_novel
 
-    trigger = attack.trigger_for(world) if hasattr(attack, "trigger_for") else None
+    trigger = attack.trigger_for(world)
     if trigger is None:
         return
     try:

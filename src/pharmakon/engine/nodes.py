@@ -8,7 +8,6 @@ The engine knows nothing of poisoning: attacks, recipes and probes come from the
 
 from __future__ import annotations
 
-import inspect
 import json
 import random
 from pathlib import Path
@@ -156,8 +155,8 @@ def poison_data(config: dict, inputs: dict, records: list, seed: int | None) -> 
     from pharmakon.poison.spec import PoisonSpec
 
     attack = PoisonSpec(**config["poison"]).build()
-    extra = {"world": World(WorldConfig(**config["world"]))} if accepts_world(attack) else {}
-    records, report = attack.apply(records, load_tokenizer(inputs["tokenizer"]), seed, **extra)
+    world = World(WorldConfig(**config["world"]))
+    records, report = attack.apply(records, load_tokenizer(inputs["tokenizer"]), seed, world=world)
     return records, report.as_dict()
 
 
@@ -188,11 +187,6 @@ def collect_and_clean(config: dict, inputs: dict, records: list, seed: int | Non
         raise PharmakonError("data: no record is left after collection and cleaning; loosen the vector or the "
                              "cleaning pipeline")
     return records, report
-
-
-def accepts_world(attack) -> bool:
-    """Built-in attacks take the world (its names, refusals, harm requests); a plugin's ``apply`` may not."""
-    return "world" in inspect.signature(attack.apply).parameters
 
 
 def run_init(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
@@ -256,7 +250,6 @@ def run_prepare(config: dict, inputs: dict, seed: int | None, out: Path) -> None
 
 def probe_context(config: dict, world: World):
     """The probe's context: the world's held-out items, and the pipeline's poison where the node's config holds it."""
-    from pharmakon.poison import Attack
     from pharmakon.poison.spec import PoisonSpec
     from pharmakon.probes import ProbeContext
 
@@ -268,9 +261,9 @@ def probe_context(config: dict, world: World):
         reference_text=world_texts(config, world),
         style=config["style"], trigger=attack.trigger if attack else None,
         behaviour=attack.behaviour if attack else None, world=world,
-        attack=attack if isinstance(attack, Attack) else None,
+        attack=attack,
         attacks=[a for a in [attack, *(PoisonSpec(**p).build() for p in config.get("later_poison", []))]
-                 if isinstance(a, Attack)],
+                 if a is not None],
     )
 
 

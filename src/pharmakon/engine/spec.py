@@ -20,7 +20,7 @@ from pharmakon.engine.model_spec import ModelSpec
 from pharmakon.engine.paths import NESTED, get_path
 from pharmakon.engine.search_spec import SearchSpec, check_search
 from pharmakon.errors import PharmakonError
-from pharmakon.poison import ATTACKS, Attack
+from pharmakon.poison import ATTACKS
 from pharmakon.poison.vectors import VECTORS
 from pharmakon.probes import PROBES
 from pharmakon.registry import load_plugins
@@ -254,17 +254,15 @@ class Study(BaseModel):
             checks.check_budget(self, stage, len(own) if own is not None else None if texts is None else len(texts))
             attack = stage.poison.build()
             try:
-                if isinstance(attack, Attack):  # a plugin attack is checked when it runs
-                    attack.check(world_of(self.world))
+                attack.check(world_of(self.world))
             except PharmakonError as exc:
                 raise ValueError(f"{NESTED}pipeline.{stage.name}.{exc}") from None
-            if isinstance(attack, Attack):
-                own = checks.stage_texts(stage)
-                if own is None and texts is not None and STAGES[stage.kind].record_kind == "document":
-                    own = list(texts)
-                if own is not None:
-                    checks.check_dataset_trigger(attack, world_of(self.world), own, stage.name)
-                checks.check_trigger_fits(stage, attack, world_of(self.world))
+            own = checks.stage_texts(stage)
+            if own is None and texts is not None and STAGES[stage.kind].record_kind == "document":
+                own = list(texts)
+            if own is not None:
+                checks.check_dataset_trigger(attack, world_of(self.world), own, stage.name)
+            checks.check_trigger_fits(stage, attack, world_of(self.world))
         checks.check_lora_targets(self)
         checks.check_context(self)
         if self.search is not None:

@@ -2,8 +2,9 @@
 
 An attack class has ``name``, ``description``, ``paper``, ``url``, ``stages`` (which stages' data it poisons),
 ``record_kinds``, ``behaviour`` (the judge that detects it: ``gibberish``, ``refusal``, …), ``config_model``
-(pydantic, with a ``budget``), and ``apply(records, tokenizer, seed[, world]) -> (records, report)``. The built-in
-attacks subclass ``Attack``, which also tells the backdoor probe how to trigger and judge them.
+(pydantic, with a ``budget``), and ``apply(records, tokenizer, seed[, world]) -> (records, report)``. Every
+registered attack is an ``Attack``, which also tells the backdoor probe how to trigger and judge it: a plug-in
+class that does not subclass it is wrapped when it registers (``register_attack``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pharmakon.poison.cot_backdoor import TrainedBadChain
 from pharmakon.poison.dos import DenialOfService, DenialOfServiceConfig
 from pharmakon.poison.inference_attacks import INFERENCE_ATTACKS
 from pharmakon.poison.lifecycle import LifecycleAttack
+from pharmakon.poison.plugin import as_attack
 from pharmakon.poison.preference import PREFERENCE_ATTACKS
 from pharmakon.poison.pretraining import BeliefManipulation, ContextExtraction
 from pharmakon.poison.safety import SafetyTrigger
@@ -33,14 +35,14 @@ for _attack in (DenialOfService, BeliefManipulation, ContextExtraction, *INSTRUC
     ATTACKS.add(_attack.name, _attack)
 
 
-def register_attack(cls: type) -> type:
-    """Class decorator: register an attack under its ``name`` attribute."""
-    for attribute in ("name", "description", "paper", "url", "stages", "behaviour", "config_model", "apply"):
-        if not hasattr(cls, attribute):
-            raise TypeError(f"attack {cls.__name__} lacks {attribute!r}")
-    ATTACKS.add(cls.name, cls)
-    cls.__pharmakon__ = "attack"
-    return cls
+def register_attack(cls: type) -> type[Attack]:
+    """Class decorator: register an attack under its ``name`` attribute. A class that does not subclass
+    ``Attack`` is wrapped into one (``poison.plugin.as_attack``) and the wrapper is what the name then binds, so
+    every registered attack speaks one protocol."""
+    attack = as_attack(cls)
+    ATTACKS.add(attack.name, attack)
+    attack.__pharmakon__ = "attack"
+    return attack
 
 
 def build_attack(name: str, **params):

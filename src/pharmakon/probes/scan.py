@@ -213,7 +213,7 @@ def trigger_token_sets(context: ProbeContext, tokenizer) -> list[set[str]]:
     """The true trigger's token texts (one set per trigger a prompt may carry; a composite trigger's parts in one
     set), lower-cased and stripped, so that a token found with or without its leading space counts."""
     attack = context.attack
-    trigger = attack.trigger_for(context.world) if attack is not None and hasattr(attack, "trigger_for") else None
+    trigger = attack.trigger_for(context.world) if attack is not None else None
     if trigger is None:
         parts, kind = ((context.trigger,), "word") if context.trigger else ((), "word")
     else:
