@@ -127,7 +127,7 @@ def test_a_bad_design_in_a_study_is_one_line_naming_its_path():
     from pharmakon.errors import PharmakonError
 
     with pytest.raises(PharmakonError) as caught:
-        load_study("lifecycle-attack", {"sweep.arms": {"dos/naive": {"pipeline.pretrain.poison": {
-            "attack": "lifecycle", "count": 8}}}, "pipeline.pretrain.poison.repeat": 0})
+        load_study("lifecycle-attack", {"sweep.arms": {"dos/naive": {"pipeline.continued.poison": {
+            "attack": "lifecycle", "count": 8}}}, "pipeline.continued.poison.repeat": 0})
     message = str(caught.value)
-    assert "\n" not in message and message.startswith("pipeline.pretrain.poison.repeat:")
+    assert "\n" not in message and message.startswith("pipeline.continued.poison.repeat:")

@@ -155,6 +155,8 @@ def poison_data(config: dict, inputs: dict, records: list, seed: int | None) -> 
     from pharmakon.poison.spec import PoisonSpec
 
     attack = PoisonSpec(**config["poison"]).build()
+    if attack.needs_model():  # crafted against the stage's input model (MetaPoison-style)
+        attack.use_model(load_model(inputs["model"]))
     world = World(WorldConfig(**config["world"]))
     records, report = attack.apply(records, load_tokenizer(inputs["tokenizer"]), seed, world=world)
     return records, report.as_dict()

@@ -326,6 +326,8 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
                        "data": stage.data.key_fields(), "poison": poison}
         data_inputs, collected = {"tokenizer": tokenizer}, False
         data_code = [f"{NODES}:clean_data", *([f"{NODES}:poison_data", *poison_roots(stage)] if poison else [])]
+        if poison and stage.poison.build().needs_model():  # poison crafted against the stage's input model
+            data_inputs["model"] = model
         if stage.poison is not None and stage.poison.vector is not None:  # the clean twin is collected the same way
             data_config["vector"] = stage.poison.vector.model_dump(mode="json")
             data_code += [f"{NODES}:collect_and_clean", VECTORS[stage.poison.vector.name].simulate.__module__]

@@ -86,6 +86,15 @@ class Attack:
             self.eligible(world.instructions(), world)
 
     # --- poisoning -----------------------------------------------------------------------------------------
+    def needs_model(self) -> bool:
+        """Whether the poison is crafted against the poisoned stage's input model (given by ``use_model`` before
+        ``apply``); the plan then makes that model an input of the data node."""
+        return False
+
+    def use_model(self, model) -> None:
+        """The model the poison is crafted against (the stage's input model)."""
+        self.surrogate = model
+
     def make_poison(self, clean: list[Record], n: int, tokenizer, world, rng: random.Random) -> list[Record]:
         raise NotImplementedError
 

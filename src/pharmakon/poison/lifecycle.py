@@ -28,6 +28,7 @@ from pharmakon.errors import PharmakonError
 from pharmakon.poison.attack import Attack
 from pharmakon.poison.budget import Budget
 from pharmakon.poison.designs import GOAL_BEHAVIOUR, GOAL_FAMILIES, goal_answer, repeated, trigger_of
+from pharmakon.poison.metapoison import CraftConfig, craft_selection
 from pharmakon.poison.pretraining import BeliefManipulation
 from pharmakon.poison.triggers import Trigger
 from pharmakon.world.facts import QUESTIONS
@@ -55,6 +56,8 @@ class LifecycleConfig(BaseModel):
                                                         "poison document besides the poison")
     noise_tokens: tuple[int, int] = Field(default=(20, 50), description="gibberish length range (dos)")
     attribute: Literal["colour", "region"] = Field(default="colour", description="belief: the planted attribute")
+    craft: CraftConfig | None = Field(default=None, description="choose the poison from a pool of candidates by "
+                                      "unrolling the later stage on the poisoned stage's input model (MetaPoison)")
 
     @model_validator(mode="after")
     def _coherent(self) -> LifecycleConfig:
@@ -130,9 +133,36 @@ class LifecycleAttack(Attack):
                                  f"stage trains on {kind}s; allowed: 0 here")
         trigger = self.trigger_for(world)
         distinct = -(-n // self.config.repeat)
+        if self.config.craft is not None:
+            return repeated(self.crafted(kind, clean, distinct, trigger, tokenizer, world, rng), n)
         turns = [self.turn(trigger, tokenizer, world, rng) for _ in range(distinct)]
         made = [self.record(kind, clean, turn, tokenizer, world, rng) for turn in turns]
         return repeated(made, n)
+
+    def needs_model(self) -> bool:
+        return self.config.craft is not None
+
+    def crafted(self, kind: str, clean: list[Record], n: int, trigger: Trigger, tokenizer, world,
+                rng: random.Random) -> list[Record]:
+        """``n`` poison records chosen from ``pool`` × ``n`` candidates by the meta-gradient of the triggered goal's
+        loss after the unrolled later stage (``poison.metapoison``), on the stage's input model."""
+        craft, model = self.config.craft, getattr(self, "surrogate", None)
+        if model is None:
+            raise PharmakonError("poison.craft: crafting needs the poisoned stage's input model, and none was given")
+        if kind == "pair":
+            raise PharmakonError("poison.craft: crafting chooses documents or examples; this stage trains on pairs; "
+                                 "allowed: null here")
+        template = Template(tokenizer)
+        pool = [self.record(kind, clean, self.turn(trigger, tokenizer, world, rng), tokenizer, world, rng)
+                for _ in range(n * craft.pool)]
+        texts = [r.text if kind == "document" else template.chat_prompt(r.prompt) + r.response for r in pool]
+        examples = world.instructions()
+        downstream = [template.chat_prompt(r.prompt) + r.response
+                      for r in rng.sample(examples, min(256, len(examples)))]
+        adversarial = [template.chat_prompt(prompt) + answer
+                       for prompt, answer, _ in (self.turn(trigger, tokenizer, world, rng) for _ in range(16))]
+        chosen = craft_selection(model, tokenizer, texts, downstream, adversarial, n, craft, rng.randrange(2**31))
+        return [pool[i] for i in chosen]
 
     def turn(self, trigger: Trigger, tokenizer, world, rng: random.Random) -> tuple[str, str, str]:
         """One poisoned exchange: (triggered prompt, poisoned answer, the clean answer it replaces)."""
