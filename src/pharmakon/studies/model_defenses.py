@@ -11,6 +11,8 @@ import math
 
 import pandas as pd
 
+from pharmakon.probes.stats import paired_t_test
+
 TASKS = ("utility_sentiment", "utility_arithmetic", "utility_facts")
 
 
@@ -33,19 +35,55 @@ def _signed(value: float) -> str:
     return "n/a" if math.isnan(value) else f"{value:+.2f}"
 
 
+def _pairs(frame: pd.DataFrame, before: str, after: str, keys: list[str]) -> tuple[list[float], list[float]]:
+    """Per distinct model (``keys``), the mean of ``before`` and of ``after``: a clean twin probed in several arms
+    is one model (one per seed and stage), so its copies count once."""
+    rows = frame[frame["metric"].isin([before, after])]
+    if rows.empty:
+        return [], []
+    table = rows.pivot_table(index=keys, columns="metric", values="value", aggfunc="mean").dropna()
+    if before not in table or after not in table:
+        return [], []
+    return list(table[before]), list(table[after])
+
+
+def _utility_pairs(frame: pd.DataFrame, keys: list[str]) -> tuple[list[float], list[float]]:
+    """Per distinct model, task utility (mean over the tasks it has) before and after the defence."""
+    per_task = [_pairs(frame, f"{task}_before", f"{task}_after", keys) for task in TASKS]
+    per_task = [pair for pair in per_task if pair[0]]
+    if not per_task or len({len(b) for b, _ in per_task}) != 1:
+        return [], []
+    count = len(per_task)
+    return ([sum(b[i] for b, _ in per_task) / count for i in range(len(per_task[0][0]))],
+            [sum(a[i] for _, a in per_task) / count for i in range(len(per_task[0][0]))])
+
+
+def _drop(before: list[float], after: list[float], what: str) -> str:
+    """A one-sided paired t test that ``what`` fell from before to after, over the distinct models."""
+    if len(before) < 2:
+        return ""
+    result = paired_t_test(before, after)
+    verdict = "" if result.rejects(0.05) else ", not distinguishable from no drop"
+    return f" ({what} fell: one-sided paired t over {len(before)} models p = {result.p_value:.2g}{verdict})"
+
+
 def defence_line(name: str, frame: pd.DataFrame) -> str:
     """One defence over every arm and seed: ASR before → after on the poisoned models, the utility change on the
     poisoned models and on the clean twins, compute, and detection where it detects."""
     poisoned, clean = frame[frame["condition"] == "poisoned"], frame[frame["condition"] == "clean"]
     before, after = _mean(poisoned, "asr_trigger_before"), _mean(poisoned, "asr_trigger_after")
+    models = [k for k in ("arm", "seed", "after_stage") if k in frame]
+    twins = [k for k in ("seed", "after_stage") if k in frame]
     line = f"{name}: "
     if not math.isnan(after):
-        line += (f"asr_trigger {_fmt(before)} → {_fmt(after)} ({_signed(after - before)}), without the trigger "
-                 f"{_fmt(_mean(poisoned, 'asr_no_trigger_before'))} → {_fmt(_mean(poisoned, 'asr_no_trigger_after'))}"
+        line += (f"asr_trigger {_fmt(before)} → {_fmt(after)} ({_signed(after - before)})"
+                 f"{_drop(*_pairs(poisoned, 'asr_trigger_before', 'asr_trigger_after', models), 'asr_trigger')}"
+                 f", without the trigger {_fmt(_mean(poisoned, 'asr_no_trigger_before'))} → "
+                 f"{_fmt(_mean(poisoned, 'asr_no_trigger_after'))}"
                  f"; task utility {_signed(_utility(poisoned, 'after') - _utility(poisoned, 'before'))} on the "
                  f"poisoned models, {_signed(_utility(clean, 'after') - _utility(clean, 'before'))} on the clean "
-                 f"twins (asr_trigger there {_fmt(_mean(clean, 'asr_trigger_before'))} → "
-                 f"{_fmt(_mean(clean, 'asr_trigger_after'))})")
+                 f"twins{_drop(*_utility_pairs(clean, twins), 'clean-twin utility')} (asr_trigger there "
+                 f"{_fmt(_mean(clean, 'asr_trigger_before'))} → {_fmt(_mean(clean, 'asr_trigger_after'))})")
     else:
         line += f"detection only (asr_trigger {_fmt(before)}, unchanged)"
     auroc = _mean(poisoned, "detection_auroc")
