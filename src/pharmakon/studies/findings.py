@@ -27,18 +27,24 @@ def crossing(counts: list[float], rates: list[float], level: float = 0.5) -> flo
     """The count where ``rates`` first cross ``level``, interpolated on log(count); nan if they never do;
     the smallest count when the first one is already above."""
     pairs = sorted(zip(counts, rates, strict=True))
+    if pairs and pairs[0][1] >= level:  # above from the start (a later dip and rise is not a first crossing)
+        return float(pairs[0][0])
     for (c0, r0), (c1, r1) in zip(pairs, pairs[1:], strict=False):
         if r0 < level <= r1:
             t = (level - r0) / (r1 - r0)
             return float(math.exp(math.log(c0) + t * (math.log(c1) - math.log(c0))))
-    if pairs and pairs[0][1] >= level:
-        return float(pairs[0][0])
     return math.nan
 
 
 def _threshold_line(frame: pd.DataFrame, count: str, level: float) -> float:
     means = frame.groupby(count)["value"].mean()
     return crossing(list(means.index), list(means.values), level)
+
+
+def _below_grid(frame: pd.DataFrame, count: str, level: float) -> bool:
+    """Whether the smallest count already reaches ``level``: the threshold is at or below it, not measured."""
+    means = frame.groupby(count)["value"].mean().sort_index()
+    return bool(len(means)) and means.iloc[0] >= level
 
 
 def budget_axes(columns) -> tuple[str | None, str | None]:
@@ -56,23 +62,31 @@ def _threshold_slope(excess: pd.DataFrame, size: str, count: str) -> str:
     constant count and 1 if it is a constant fraction; its 95% interval and a t test of each."""
     from scipy import stats
 
-    points = []
+    points, below = [], 0
     for (limit, _seed), frame in excess.groupby([size, "seed"]):
+        if _below_grid(frame, count, 0.5):
+            below += 1
+            continue
         threshold = _threshold_line(frame, count, 0.5)
         if not math.isnan(threshold) and threshold > 0:
             points.append((math.log2(limit), math.log2(threshold)))
     total = excess.groupby([size, "seed"]).ngroups
+    censored = (f"; {below} of {total} at or below the smallest count, which the grid does not bracket"
+                if below else "")
     if len(points) < 3 or len({x for x, _ in points}) < 2:
-        return f" Too few per-seed thresholds to fit a slope ({len(points)} of {total} reached)."
+        return (f" Too few bracketed per-seed thresholds to fit a slope ({len(points)} of {total}{censored}): a "
+                "grid starting at smaller counts is needed to tell a constant count from a constant fraction.")
     xs, ys = zip(*points, strict=True)
     fit = stats.linregress(xs, ys)
     dof = len(points) - 2
     if not fit.stderr > 0:
-        return f" Per-seed thresholds ({len(points)} of {total} reached) lie on a line of slope {fit.slope:.2f}."
+        return (f" Per-seed thresholds ({len(points)} of {total} bracketed{censored}) lie on a line of slope "
+                f"{fit.slope:.2f}.")
     half = stats.t.ppf(0.975, dof) * fit.stderr
     p_count = 2 * stats.t.sf(abs(fit.slope / fit.stderr), dof)
     p_fraction = 2 * stats.t.sf(abs((fit.slope - 1) / fit.stderr), dof)
-    return (f" Per-seed thresholds ({len(points)} of {total} (size, seed) reached): log2 threshold on log2 clean "
+    return (f" Per-seed thresholds ({len(points)} of {total} (size, seed) bracketed{censored}): log2 threshold "
+            f"on log2 clean "
             f"docs has slope {fit.slope:.2f} [{fit.slope - half:.2f}, {fit.slope + half:.2f}] (0 = a constant "
             f"count, 1 = a constant fraction); t test of slope 0 p = {p_count:.2g}, of slope 1 p = "
             f"{p_fraction:.2g}.")
@@ -104,19 +118,28 @@ def budget(results: pd.DataFrame, spec: dict) -> str:
         found["gap"].append(by_gap)
         found["sizes"].append(limit)
 
-        def say(value: float, total: float = limit) -> str:
-            return "not reached" if math.isnan(value) else f"{value:.0f} ({value / (value + total):.2%})"
+        def say(value: float, frame: pd.DataFrame, level: float, total: float = limit) -> str:
+            if math.isnan(value):
+                return "not reached"
+            at_most = "≤ " if _below_grid(frame, count, level) else ""
+            return f"{at_most}{value:.0f} ({at_most}{value / (value + total):.2%})"
 
-        parts.append(f"{int(limit)} clean docs: excess asr_trigger ≥ 0.5 at {say(by_asr)}, ppl_gap ≥ 50 at "
-                     f"{say(by_gap)}")
+        parts.append(f"{int(limit)} clean docs: excess asr_trigger ≥ 0.5 at "
+                     f"{say(by_asr, excess[excess[size] == limit], 0.5)}, ppl_gap ≥ 50 at "
+                     f"{say(by_gap, gap[gap[size] == limit], 50.0)}")
     kept = excess[excess[size].isin(found["sizes"])]
     verdict = _threshold_slope(kept, size, count)
     reached = [(t, n) for t, n in zip(found["gap"], found["sizes"], strict=True) if not math.isnan(t)]
     if len(reached) >= 2:
         (first, small), (last, large) = reached[0], reached[-1]
-        fractions = f"{first / (first + small):.2%} → {last / (last + large):.2%}"
-        verdict += (f" By the perplexity criterion the threshold is {first:.0f} → {last:.0f} poisons from "
-                   f"{int(small)} to {int(large)} clean docs ({large / small:.1f}× the data; fraction {fractions}).")
+
+        def mark(limit: float) -> str:  # a threshold at the grid's smallest count is an upper bound
+            return "≤ " if _below_grid(gap[gap[size] == limit], count, 50.0) else ""
+
+        fractions = (f"{mark(small)}{first / (first + small):.2%} → {mark(large)}{last / (last + large):.2%}")
+        verdict += (f" By the perplexity criterion the threshold is {mark(small)}{first:.0f} → {mark(large)}"
+                    f"{last:.0f} poisons from {int(small)} to {int(large)} clean docs ({large / small:.1f}× the "
+                    f"data; fraction {fractions}).")
     return ("Threshold poison count (and fraction), mean over seeds: " + "; ".join(parts) + "." + verdict)
 
 
