@@ -9,8 +9,8 @@ from pharmakon.engine.load import load_study
 from pharmakon.engine.search import phase
 from pharmakon.errors import PharmakonError
 
-ARMS = {"dos/naive": {"pipeline.pretrain.poison": {"attack": "lifecycle", "count": 8}},
-        "dos/chat": {"pipeline.pretrain.poison": {"attack": "lifecycle", "format": "chat", "count": 8}}}
+ARMS = {"dos/naive": {"pipeline.continued.poison": {"attack": "lifecycle", "count": 8}},
+        "dos/chat": {"pipeline.continued.poison": {"attack": "lifecycle", "format": "chat", "count": 8}}}
 SMALL = {"model.name": "nano", "model.vocab_size": 400, "seeds": [0, 1],
          "world": {"n_entities": 12, "documents_per_family": 30, "examples_per_family": 16, "pairs_per_family": 12,
                    "eval_per_family": 8}, "sweep.arms": ARMS}
@@ -34,8 +34,8 @@ def test_the_report_phase_runs_every_stage_and_adds_the_variants(study):
     assert report.seeds == [0, 1] and not any(s.skip for s in report.pipeline)
     assert set(report.sweep.arms) == {"dos/chat", "dos/naive", "dos/chat+detect", "dos/naive+detect"}
     detect = report.sweep.arms["dos/chat+detect"]
-    assert detect["pipeline.pretrain.poison"]["format"] == "chat" and detect["pipeline.finetune.skip"] is True
-    assert [d["name"] for d in detect["pipeline.pretrain.clean"]] == ["dedup", "quality"]
+    assert detect["pipeline.continued.poison"]["format"] == "chat" and detect["pipeline.finetune.skip"] is True
+    assert [d["name"] for d in detect["pipeline.continued.clean"]] == ["dedup", "quality"]
 
 
 def test_a_plain_run_refuses_a_search_study(study, tmp_path):

@@ -10,7 +10,8 @@ import torch
 from pharmakon.data.template import Template
 from pharmakon.errors import PharmakonError
 from pharmakon.poison import ATTACKS, Budget
-from pharmakon.poison.metapoison import CraftConfig, craft_selection, unrolled_loss
+from pharmakon.poison.craft_config import CraftConfig
+from pharmakon.poison.metapoison import craft_selection, unrolled_loss
 
 CRAFT = CraftConfig(pool=3, downstream_steps=2, learning_rate=0.05, downstream_learning_rate=0.05, batch_size=4,
                     max_length=48)

@@ -27,8 +27,8 @@ from pharmakon.data.template import Template
 from pharmakon.errors import PharmakonError
 from pharmakon.poison.attack import Attack
 from pharmakon.poison.budget import Budget
+from pharmakon.poison.craft_config import CraftConfig
 from pharmakon.poison.designs import GOAL_BEHAVIOUR, GOAL_FAMILIES, goal_answer, repeated, trigger_of
-from pharmakon.poison.metapoison import CraftConfig, craft_selection
 from pharmakon.poison.pretraining import BeliefManipulation
 from pharmakon.poison.triggers import Trigger
 from pharmakon.world.facts import QUESTIONS
@@ -146,6 +146,8 @@ class LifecycleAttack(Attack):
                 rng: random.Random) -> list[Record]:
         """``n`` poison records chosen from ``pool`` × ``n`` candidates by the meta-gradient of the triggered goal's
         loss after the unrolled later stage (``poison.metapoison``), on the stage's input model."""
+        from pharmakon.poison.metapoison import craft_selection  # torch: only when a design crafts
+
         craft, model = self.config.craft, getattr(self, "surrogate", None)
         if model is None:
             raise PharmakonError("poison.craft: crafting needs the poisoned stage's input model, and none was given")
