@@ -235,16 +235,18 @@ def test_persistence_reads_each_stage_against_the_clean_twin_and_the_fine_tuning
     assert "finetune 5 steps 0.91 / 0.06 (Welch t p = " in text and "finetune 80 steps 0.11 / 0.02" in text
 
 
-def budget_table(threshold) -> pd.DataFrame:
+def budget_table(threshold, near_miss: float = 0.0) -> pd.DataFrame:
     """A budget grid on a continued pretraining whose per-seed excess asr_trigger steps from 0 to 1 at
-    ``threshold(size, seed)`` poisons (the clean twin never responds)."""
+    ``threshold(size, seed)`` poisons (the clean twin never responds); the poisoned near-miss rate is
+    ``near_miss`` times the trigger's."""
     rows = []
     for size in (750, 1500, 3000, 6000):
         for seed in range(3):
             for count in (4, 8, 16, 32, 64, 128):
                 for condition in ("poisoned", "clean"):
                     value = float(count >= threshold(size, seed)) if condition == "poisoned" else 0.0
-                    for metric, v in (("asr_trigger", value), ("asr_no_trigger", 0.0)):
+                    for metric, v in (("asr_trigger", value), ("asr_no_trigger", 0.0),
+                                      ("asr_near_miss", near_miss * value)):
                         rows.append({"probe": "backdoor", "metric": metric, "condition": condition, "seed": seed,
                                      "after_stage": "continued", "pipeline.continued.data.limit": size,
                                      "pipeline.continued.poison.count": count, "value": v})
@@ -259,10 +261,22 @@ def test_budget_tells_a_constant_count_from_a_constant_fraction_by_the_slope_of_
     assert "continued" not in count and "750 clean docs: excess asr_trigger ≥ 0.5" in count
     slope = float(count.split("has slope ")[1].split()[0])
     assert abs(slope) < 0.2 and "of slope 1 p = " in count
-    assert float(count.split("of slope 1 p = ")[1].rstrip(".")) < 0.001
+    assert float(count.split("of slope 1 p = ")[1].split(". ")[0]) < 0.001
     fraction = budget(budget_table(lambda size, seed: size / 100 + jitter[seed]), {})
     slope = float(fraction.split("has slope ")[1].split()[0])
     assert 0.7 < slope < 1.1 and float(fraction.split("of slope 0 p = ")[1].split(",")[0]) < 0.001
+
+
+def test_budget_says_whether_the_backdoor_answers_the_near_miss_as_it_answers_the_trigger():
+    from pharmakon.studies.findings import budget
+
+    specific = budget(budget_table(lambda size, seed: 16, near_miss=0.1), {})
+    assert "it is specific to the trigger" in specific and "(clean twins 0.00)" in specific
+    broad = budget(budget_table(lambda size, seed: 16, near_miss=1.0), {})
+    assert "it is not specific to the trigger" in broad
+    trigger = float(broad.split("time against ")[1].split()[0])
+    near = float(broad.split("near-miss trigger ")[1].split()[0])
+    assert near == trigger > 0.5
 
 
 def test_model_defenses_tests_each_reduction_and_counts_a_shared_clean_twin_once():
