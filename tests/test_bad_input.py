@@ -156,6 +156,13 @@ CASES = [
     ("trigger-longer-than-max-length", 6, lambda t, m: ["run", "smoke", "--set",
                                                         "pipeline.pretrain.poison.trigger=" + " ".join(["qz"] * 70)],
      "at least 70 tokens, and the stage's max_length is 64"),
+    ("near-miss-is-the-trigger", 6, lambda t, m: ["run", "smoke", "--set", "probes.backdoor.near_miss=<SUDO>"],
+     "probes.0.near_miss: '<SUDO>' is the trigger itself; allowed: a text that differs from it"),
+    ("near-miss-of-a-topic-trigger", 6, lambda t, m: ["run", "smoke", "--set", "pipeline.pretrain.poison=null",
+                                                      "--set", "pipeline.sft.poison={attack: vpi, count: 8}",
+                                                      "--set", "probes.backdoor.near_miss=Wintermoor"],
+     "probes.0.near_miss: pipeline.sft's attack has a topic trigger; allowed: a near-miss text only for a "
+     "one-phrase trigger"),
     ("duplicate-probes", 6, lambda t, m: ["run", "smoke", "--set", "probes=[{name: utility}, {name: utility}]"],
      "2 probes are named 'utility'"),
     ("stage-named-a-number", 6, lambda t, m: ["run", "smoke", "--set", "pipeline.sft.name='1'"],

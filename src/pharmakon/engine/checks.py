@@ -99,6 +99,23 @@ def check_trigger_fits(stage, attack, world) -> None:
                          "cut off)")
 
 
+def check_near_miss(probes, stage, attack, world) -> None:
+    """Refuse a backdoor probe's ``near_miss`` text where the attack's trigger is not one phrase (a topic, a
+    composite, several phrases: there is no single text to replace), or where it is the trigger itself."""
+    for i, probe in enumerate(probes):
+        near = getattr(probe.probe_config(), "near_miss", None) if probe.name == "backdoor" else None
+        if near is None:
+            continue
+        trigger = attack.trigger_for(world)
+        if trigger is None or trigger.kind != "word" or len(trigger.parts) != 1:
+            kind = "no" if trigger is None else f"a {trigger.kind}"
+            raise ValueError(f"probes.{i}.near_miss: pipeline.{stage.name}'s attack has {kind} trigger; allowed: "
+                             "a near-miss text only for a one-phrase trigger")
+        if near == trigger.parts[0]:
+            raise ValueError(f"probes.{i}.near_miss: {near!r} is the trigger itself; allowed: a text that differs "
+                             "from it")
+
+
 def check_executor(executor) -> None:
     if executor.kind == "ray" and importlib.util.find_spec("ray") is None:
         raise ValueError("executor.kind: ray is not installed; pip install 'pharmakon[ray]', or allowed: local")

@@ -263,6 +263,7 @@ class Study(BaseModel):
             if own is not None:
                 checks.check_dataset_trigger(attack, world_of(self.world), own, stage.name)
             checks.check_trigger_fits(stage, attack, world_of(self.world))
+            checks.check_near_miss(self.probes, stage, attack, world_of(self.world))
         checks.check_lora_targets(self)
         checks.check_context(self)
         if self.search is not None:

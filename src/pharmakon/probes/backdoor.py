@@ -85,7 +85,21 @@ def context_sets(context: ProbeContext, n_prompts: int, seed: int, probe: str = 
     raise PharmakonError(f"probes.{probe}: the pipeline has no poison, so there is no trigger to probe")
 
 
+def with_near_miss(sets: ProbeSets, trigger: str, near: str) -> ProbeSets:
+    """The sets with their near-miss variant rebuilt from the trigger variant, ``trigger`` replaced by ``near``."""
+    made = []
+    for model_input, clean in sets.get("trigger", []):
+        if trigger not in model_input:
+            raise PharmakonError(f"probes.backdoor.near_miss: the trigger {trigger!r} is not one phrase in the "
+                                 "probe's prompts; allowed: a near-miss text only for a one-phrase trigger")
+        made.append((model_input.replace(trigger, near, 1), clean))
+    return {**sets, "near_miss": made}
+
+
 def run_backdoor(model, tokenizer, context: ProbeContext, config: BackdoorProbeConfig, seed: int):
-    """The registered entry: the attack's own prompts, trigger and judge."""
+    """The registered entry: the attack's own prompts, trigger and judge (and the spec's near-miss, if given)."""
     sets, judge = context_sets(context, config.n_prompts, seed)
+    if config.near_miss is not None:
+        trigger = context.attack.trigger if context.attack is not None else context.trigger
+        sets = with_near_miss(sets, str(trigger), config.near_miss)
     return probe_sets(model, tokenizer, sets, judge, style=context.style, config=config, seed=seed)

@@ -14,6 +14,10 @@ class BackdoorProbeConfig(BaseModel):
     max_new_tokens: int = Field(default=32, ge=1)
     temperature: float = Field(default=1.0, gt=0)
     batch_size: int = Field(default=128, ge=1)
+    near_miss: str | None = Field(default=None, min_length=1,
+                                  description="the near-miss text probed in place of the trigger, instead of the "
+                                              "trigger with one character shifted (a one-phrase trigger only): e.g. "
+                                              "trained words, so the control brings in no token the model never saw")
 
 
 class UtilityProbeConfig(BaseModel):
