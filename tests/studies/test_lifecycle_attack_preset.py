@@ -85,7 +85,8 @@ def test_search_selects_on_its_seeds_and_reports_on_fresh_ones(tmp_path):
     assert set(report_rows.arm) == reported | {f"{a}+detect" for a in reported}
     ran = report_rows[~report_rows.arm.str.endswith("+detect")]
     assert list(dict.fromkeys(ran.after_stage)) == ["continued", "sft", "finetune"]
-    assert set(report_rows[report_rows.arm.str.endswith("+detect")].after_stage) == {"continued"}
+    # the detection arms train on what every stage's filters left, up to the searched stage (dpo is off here)
+    assert set(report_rows[report_rows.arm.str.endswith("+detect")].after_stage) == {"continued", "sft"}
     # split designs put the stated counts in each stage; every design of the goal has the same total
     poison = pd.DataFrame(json.loads((run_dir / "search" / "round-0" / "poison.json").read_text()))
     arm_of = results.drop_duplicates("point").set_index("point")["arm"]
@@ -96,8 +97,11 @@ def test_search_selects_on_its_seeds_and_reports_on_fresh_ones(tmp_path):
     # detection: the defences are scored against the poison mask
     caught = results[(results.probe == "cleaning") & (results.metric == "overall_recall")]
     assert set(caught.arm) == {f"{a}+detect" for a in reported} and caught.value.between(0, 1).all()
+    if chosen["dos"] == "dos/split-sft":  # its SFT part is screened too; naive's SFT data holds no poison
+        assert set(caught[caught.arm == "dos/split-sft+detect"].after_stage) == {"continued", "sft"}
+        assert set(caught[caught.arm == "dos/naive+detect"].after_stage) == {"continued"}
     finding = state_finding(NAME, results, study.model_dump(mode="json"))
     assert f"picked {chosen['dos']}" in finding and "nan" not in finding.split()
     if chosen["dos"] != "dos/naive":
-        assert "Welch t p =" in finding and "detected" in finding
+        assert "Welch t p =" in finding and "detected: continued recall" in finding and "on cleaned data" in finding
     assert (run_dir / "report.html").exists()

@@ -55,14 +55,36 @@ def _mean(values: list[float]) -> float:
 
 
 def detection(results: pd.DataFrame, arm: str) -> str:
-    """The cleaning pipeline's overall recall of the arm's poison and its clean loss, mean over seeds."""
+    """Per stage whose data the ``+detect`` arm cleaned: the cleaning's overall recall of the arm's poison and its
+    clean loss, mean over seeds (a stage without poison in this design reports its clean loss only)."""
     rows = results[(results["probe"] == "cleaning") & (results.get("arm") == f"{arm}{DETECT}")
                    & (results["condition"] == "poisoned")]
-    recall = rows.loc[rows["metric"] == "overall_recall", "value"]
-    lost = rows.loc[rows["metric"] == "overall_clean_lost", "value"]
-    if recall.empty:
-        return ""
-    return f"detected {recall.mean():.2f} of its pretraining poison (clean lost {lost.mean():.2f})"
+    parts = []
+    for stage, frame in rows.groupby("after_stage", sort=False):
+        recall = frame.loc[frame["metric"] == "overall_recall", "value"].dropna()
+        lost = frame.loc[frame["metric"] == "overall_clean_lost", "value"].dropna()
+        caught = f"recall {recall.mean():.2f}, " if len(recall) else "no poison, "
+        parts.append(f"{stage} {caught}clean lost {lost.mean():.2f}")
+    return "detected: " + "; ".join(parts) if parts else ""
+
+
+def after_cleaning(results: pd.DataFrame, spec: dict, arm: str, seeds: list[int]) -> str:
+    """The backdoor's excess over the clean twin after the last stage the ``+detect`` arm trained on what the
+    filters left (the clean twin cleaned the same way)."""
+    search = spec["search"]
+    stages = [s for s in stage_names(spec) if not _skipped(spec, s)]
+    for stage in reversed(stages):
+        table = effects(results, probe=search.get("probe", "backdoor"), metric=search.get("metric", "asr_trigger"),
+                        after=stage, seeds=seeds)
+        values = _per_seed(table, f"{arm}{DETECT}")
+        if values:
+            return f"after {stage} on cleaned data {_mean(values):+.2f}"
+    return ""
+
+
+def _skipped(spec: dict, stage: str) -> bool:
+    changes = spec["search"].get("variants", {}).get(DETECT[1:], {})
+    return bool(changes.get(f"pipeline.{stage}.skip"))
 
 
 def finding(results: pd.DataFrame, spec: dict) -> str:
@@ -91,8 +113,9 @@ def finding(results: pd.DataFrame, spec: dict) -> str:
             if not a or not b:
                 continue
             stages.append(f"{stage} {_mean(a):+.2f} vs {_mean(b):+.2f} ({claim(welch_t_test(a, b), len(seeds))})")
-        caught = [f"{name} {text}" for name, text in ((best, detection(results, best)),
-                                                    (naive, detection(results, naive))) if text]
+        caught = [f"{name} {', '.join(t for t in texts if t)}"
+                  for name in (best, naive)
+                  for texts in [(detection(results, name), after_cleaning(results, spec, name, seeds))] if any(texts)]
         lines.append(f"{group or 'all'}: {search_line}; on fresh seeds {', '.join(map(str, seeds))} at {budget}, "
                      f"{metric} excess over the clean twin, selected vs naive, after " + "; ".join(stages)
                      + (f". Data-side defences: {'; '.join(caught)}" if caught else ""))
