@@ -302,3 +302,36 @@ def test_model_defenses_tests_each_reduction_and_counts_a_shared_clean_twin_once
     assert "(clean-twin utility fell: one-sided paired t over 3 models p = " in text
     p = float(text.split("clean-twin utility fell: one-sided paired t over 3 models p = ")[1].split(")")[0])
     assert 0.01 < p < 0.1  # drops of 0.005, 0.01, 0.015 in the mean of two tasks
+
+
+def test_lifecycle_reports_detection_per_stage_the_backdoor_after_cleaning_and_utility():
+    from pharmakon.studies.lifecycle import after_cleaning, detection, utility
+
+    spec = {"pipeline": [{"kind": "pretrain", "name": "continued"}, {"kind": "sft"}, {"kind": "dpo"},
+                         {"kind": "finetune"}],
+            "search": {"seeds": [3], "after": "dpo", "variants": {"detect": {"pipeline.finetune.skip": True}}}}
+    rows = []
+    for seed in (0, 1):
+        for stage, recall in (("continued", 1.0), ("sft", 0.5)):  # the split design's SFT part half caught
+            rows += [{"probe": "cleaning", "arm": "dos/split-sft+detect", "condition": "poisoned", "seed": seed,
+                      "after_stage": stage, "metric": "overall_recall", "value": recall},
+                     {"probe": "cleaning", "arm": "dos/split-sft+detect", "condition": "poisoned", "seed": seed,
+                      "after_stage": stage, "metric": "overall_clean_lost", "value": 0.1}]
+        for stage, asr in (("continued", 0.0), ("sft", 0.6), ("dpo", 0.4 + 0.2 * seed)):
+            for condition, value in (("poisoned", asr), ("clean", 0.1)):
+                rows.append({"probe": "backdoor", "arm": "dos/split-sft+detect", "condition": condition, "seed": seed,
+                             "after_stage": stage, "adaptation": "plain", "metric": "asr_trigger", "value": value})
+        for arm, condition, value in (("dos/split-sft", "poisoned", 0.8), ("dos/split-sft", "clean", 0.9)):
+            for task in ("sentiment", "arithmetic", "facts", "refusal"):
+                rows.append({"probe": "utility", "arm": arm, "condition": condition, "seed": seed,
+                             "after_stage": "finetune", "adaptation": "plain", "metric": f"utility_{task}",
+                             "value": value})
+    results = pd.DataFrame(rows)
+    assert detection(results, "dos/split-sft") == ("detected: continued recall 1.00, clean lost 0.10; "
+                                                   "sft recall 0.50, clean lost 0.10")
+    assert detection(results, "dos/naive") == ""
+    # the last stage the detection arm ran (finetune is skipped in it): dpo, excess (0.4 + 0.6) / 2 - 0.1
+    assert after_cleaning(results, spec, "dos/split-sft", [0, 1]) == "after dpo on cleaned data +0.40"
+    assert utility(results, spec, ["dos/split-sft", "dos/naive"], [0, 1]) == (
+        "Utility after finetune (sentiment / arithmetic / facts / refusal): clean twins 0.90 / 0.90 / 0.90 / 0.90; "
+        "dos/split-sft 0.80 / 0.80 / 0.80 / 0.80")

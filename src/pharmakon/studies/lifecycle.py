@@ -87,6 +87,29 @@ def _skipped(spec: dict, stage: str) -> bool:
     return bool(changes.get(f"pipeline.{stage}.skip"))
 
 
+UTILITY_TASKS = ("sentiment", "arithmetic", "facts", "refusal")
+
+
+def utility(results: pd.DataFrame, spec: dict, arms: list[str], seeds: list[int]) -> str:
+    """Clean utility per task after the last stage it was probed, for the clean twins and each named design (means
+    over the report seeds): what the poison and the competent organism's recipe leave of the model."""
+    rows = results[(results["probe"] == "utility") & results["seed"].isin(seeds)
+                   & results["metric"].isin([f"utility_{t}" for t in UTILITY_TASKS])]
+    probed = [s for s in stage_names(spec) if s in set(rows["after_stage"])]
+    if not probed:
+        return ""
+    rows = rows[rows["after_stage"] == probed[-1]]
+
+    def tasks(frame: pd.DataFrame) -> str:
+        means = frame.groupby("metric")["value"].mean()
+        return " / ".join(f"{means.get(f'utility_{t}', math.nan):.2f}" for t in UTILITY_TASKS)
+
+    parts = [f"clean twins {tasks(rows[rows['condition'] == 'clean'])}"]
+    parts += [f"{arm} {tasks(rows[(rows['condition'] == 'poisoned') & (rows['arm'] == arm)])}" for arm in arms
+              if ((rows["condition"] == "poisoned") & (rows["arm"] == arm)).any()]
+    return f"Utility after {probed[-1]} ({' / '.join(UTILITY_TASKS)}): " + "; ".join(parts)
+
+
 def finding(results: pd.DataFrame, spec: dict) -> str:
     """Selected design vs naive per goal: search effect, then on fresh seeds after each stage, with its test."""
     if not spec.get("search") or "arm" not in results:
@@ -119,4 +142,6 @@ def finding(results: pd.DataFrame, spec: dict) -> str:
         lines.append(f"{group or 'all'}: {search_line}; on fresh seeds {', '.join(map(str, seeds))} at {budget}, "
                      f"{metric} excess over the clean twin, selected vs naive, after " + "; ".join(stages)
                      + (f". Data-side defences: {'; '.join(caught)}" if caught else ""))
-    return ". ".join(lines) + "."
+    reported = [arm for group, best in chosen.items() for arm in dict.fromkeys((best, baseline_of(group, baseline)))]
+    lines.append(utility(results, spec, reported, seeds))
+    return ". ".join(line for line in lines if line) + "."
