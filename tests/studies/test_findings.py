@@ -305,7 +305,7 @@ def test_model_defenses_tests_each_reduction_and_counts_a_shared_clean_twin_once
 
 
 def test_lifecycle_reports_detection_per_stage_the_backdoor_after_cleaning_and_utility():
-    from pharmakon.studies.lifecycle import after_cleaning, detection, utility
+    from pharmakon.studies.lifecycle import after_cleaning, cleaned_comparison, detection, utility
 
     spec = {"pipeline": [{"kind": "pretrain", "name": "continued"}, {"kind": "sft"}, {"kind": "dpo"},
                          {"kind": "finetune"}],
@@ -331,7 +331,10 @@ def test_lifecycle_reports_detection_per_stage_the_backdoor_after_cleaning_and_u
                                                    "sft recall 0.50, clean lost 0.10")
     assert detection(results, "dos/naive") == ""
     # the last stage the detection arm ran (finetune is skipped in it): dpo, excess (0.4 + 0.6) / 2 - 0.1
-    assert after_cleaning(results, spec, "dos/split-sft", [0, 1]) == "after dpo on cleaned data +0.40"
+    stage, excess = after_cleaning(results, spec, "dos/split-sft", [0, 1])
+    assert stage == "dpo" and [round(v, 2) for v in excess] == [0.3, 0.5]
+    assert after_cleaning(results, spec, "dos/naive", [0, 1]) == ("", [])
+    assert cleaned_comparison(results, spec, "dos/split-sft", "dos/naive", [0, 1]) == ""  # naive was not screened
     assert utility(results, spec, ["dos/split-sft", "dos/naive"], [0, 1]) == (
         "Utility after finetune (sentiment / arithmetic / facts / refusal): clean twins 0.90 / 0.90 / 0.90 / 0.90; "
         "dos/split-sft 0.80 / 0.80 / 0.80 / 0.80")

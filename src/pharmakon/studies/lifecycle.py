@@ -68,9 +68,9 @@ def detection(results: pd.DataFrame, arm: str) -> str:
     return "detected: " + "; ".join(parts) if parts else ""
 
 
-def after_cleaning(results: pd.DataFrame, spec: dict, arm: str, seeds: list[int]) -> str:
-    """The backdoor's excess over the clean twin after the last stage the ``+detect`` arm trained on what the
-    filters left (the clean twin cleaned the same way)."""
+def after_cleaning(results: pd.DataFrame, spec: dict, arm: str, seeds: list[int]) -> tuple[str, list[float]]:
+    """The backdoor's excess over the clean twin, per seed, after the last stage the ``+detect`` arm trained on
+    what the filters left (the clean twin cleaned the same way), with that stage's name."""
     search = spec["search"]
     stages = [s for s in stage_names(spec) if not _skipped(spec, s)]
     for stage in reversed(stages):
@@ -78,8 +78,18 @@ def after_cleaning(results: pd.DataFrame, spec: dict, arm: str, seeds: list[int]
                         after=stage, seeds=seeds)
         values = _per_seed(table, f"{arm}{DETECT}")
         if values:
-            return f"after {stage} on cleaned data {_mean(values):+.2f}"
-    return ""
+            return stage, values
+    return "", []
+
+
+def cleaned_comparison(results: pd.DataFrame, spec: dict, best: str, naive: str, seeds: list[int]) -> str:
+    """Selected vs naive design after training on cleaned data, with a Welch t test over seeds."""
+    stage, a = after_cleaning(results, spec, best, seeds)
+    _, b = after_cleaning(results, spec, naive, seeds)
+    if not a or not b:
+        return ""
+    return (f"trained on cleaned data, excess after {stage} {_mean(a):+.2f} vs {_mean(b):+.2f} "
+            f"({claim(welch_t_test(a, b), len(seeds))})")
 
 
 def _skipped(spec: dict, stage: str) -> bool:
@@ -136,12 +146,12 @@ def finding(results: pd.DataFrame, spec: dict) -> str:
             if not a or not b:
                 continue
             stages.append(f"{stage} {_mean(a):+.2f} vs {_mean(b):+.2f} ({claim(welch_t_test(a, b), len(seeds))})")
-        caught = [f"{name} {', '.join(t for t in texts if t)}"
-                  for name in (best, naive)
-                  for texts in [(detection(results, name), after_cleaning(results, spec, name, seeds))] if any(texts)]
+        caught = [f"{name} {text}" for name in (best, naive) if (text := detection(results, name))]
+        cleaned = cleaned_comparison(results, spec, best, naive, seeds)
         lines.append(f"{group or 'all'}: {search_line}; on fresh seeds {', '.join(map(str, seeds))} at {budget}, "
                      f"{metric} excess over the clean twin, selected vs naive, after " + "; ".join(stages)
-                     + (f". Data-side defences: {'; '.join(caught)}" if caught else ""))
+                     + (f". Data-side defences: {'; '.join(caught)}" if caught else "")
+                     + (f"; selected vs naive {cleaned}" if cleaned else ""))
     reported = [arm for group, best in chosen.items() for arm in dict.fromkeys((best, baseline_of(group, baseline)))]
     lines.append(utility(results, spec, reported, seeds))
     return ". ".join(line for line in lines if line) + "."
