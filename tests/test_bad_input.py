@@ -163,6 +163,9 @@ CASES = [
                                                       "--set", "probes.backdoor.near_miss=Wintermoor"],
      "probes.0.near_miss: pipeline.sft's attack has a topic trigger; allowed: a near-miss text only for a "
      "one-phrase trigger"),
+    ("unknown-defence-in-a-search-variant", 6,
+     lambda t, m: ["run", "lifecycle-attack", "--set", "search.variants.detect={pipeline.sft.clean: [{name: onoin}]}"],
+     "search.variants: sweep: pipeline.sft.clean.onoin.name: unknown defence 'onoin'"),
     ("duplicate-probes", 6, lambda t, m: ["run", "smoke", "--set", "probes=[{name: utility}, {name: utility}]"],
      "2 probes are named 'utility'"),
     ("stage-named-a-number", 6, lambda t, m: ["run", "smoke", "--set", "pipeline.sft.name='1'"],

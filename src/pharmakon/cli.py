@@ -68,10 +68,12 @@ def run(
 
 def _run(spec, out: Path | None, cache: Path | None, dry_run: bool) -> None:
     from pharmakon.engine.plan import plan_study
-    from pharmakon.engine.search import run_spec
+    from pharmakon.engine.search import check_report, run_spec
     from pharmakon.engine.show import summary_tables
 
     store = _cache(cache)
+    if spec.search is not None:
+        check_report(spec)
     if dry_run:
         plan = plan_study(spec)
         kinds = Counter(node.kind for node in plan.nodes.values() if not store.complete(node.key))  # to run

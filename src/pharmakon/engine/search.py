@@ -16,10 +16,12 @@ import pyarrow as pa
 from pharmakon.data.io import atomic_write_bytes, write_table_atomic
 from pharmakon.engine.cache import Cache, check_writable
 from pharmakon.engine.load import validate
+from pharmakon.engine.plan import grid
 from pharmakon.engine.progress import StudyProgress
 from pharmakon.engine.run import RunOutcome, choose_run_dir, run_study, spec_yaml
 from pharmakon.engine.search_spec import searched_after
 from pharmakon.engine.spec import Study
+from pharmakon.errors import PharmakonError
 from pharmakon.report import build_report
 from pharmakon.report.environment import environment
 from pharmakon.studies.search import baseline_of, effects, group_of, halving_keep, ranking, select
@@ -54,6 +56,15 @@ def phase(study: Study, seeds: list[int], arms: list[str], searching: bool) -> S
     return validate(data)
 
 
+def check_report(study: Study) -> None:
+    """Refuse now, before any round runs, a report phase that cannot be planned: every arm with every variant
+    applied (an unknown defence in a variant would otherwise stop the study after its whole search)."""
+    try:
+        grid(phase(study, study.seeds, list(study.sweep.arms), False))
+    except PharmakonError as exc:
+        raise PharmakonError(f"search.variants: {exc}") from None
+
+
 def search_rounds(study: Study, root: Path, cache: Cache, progress: StudyProgress
                   ) -> tuple[pd.DataFrame, list, list[RunOutcome]]:
     """The search phase's results and its rounds (arms and seeds of each): one round for a grid; for successive
@@ -79,6 +90,7 @@ def search_rounds(study: Study, root: Path, cache: Cache, progress: StudyProgres
 def run_search(study: Study, out: Path | None, cache: Cache | Path | str | None,
                progress: StudyProgress | None) -> RunOutcome:
     """Search on ``search.seeds``, select each group's best arm, report it and the baseline on ``seeds``."""
+    check_report(study)
     tick = time.perf_counter()
     cache = cache if isinstance(cache, Cache) else Cache(cache)
     progress = progress or StudyProgress()
