@@ -72,9 +72,9 @@ def _run(spec, out: Path | None, cache: Path | None, dry_run: bool) -> None:
     from pharmakon.engine.show import summary_tables
 
     store = _cache(cache)
-    if spec.search is not None:
-        check_report(spec)
     if dry_run:
+        if spec.search is not None:  # a run checks it in run_search; a dry run plans without searching
+            check_report(spec)
         plan = plan_study(spec)
         kinds = Counter(node.kind for node in plan.nodes.values() if not store.complete(node.key))  # to run
         cached = len(plan.nodes) - kinds.total()
