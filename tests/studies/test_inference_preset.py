@@ -31,7 +31,8 @@ def test_inference_attacks_reach_the_prompt_only_in_the_poisoned_condition(tmp_p
         for probe in changes.get("probes", []):
             probe.update(n_per_task=2, n_documents=2, max_new_tokens=6)
             probe["adaptation"]["poison"].update(n_prompts=8, max_new_tokens=8)
-    probes = [{**p, "n_prompts": 6, "max_new_tokens": 6} for p in default["probes"]]
+    probes = [{**p, "n_prompts": 6, "max_new_tokens": 6} if p["name"] == "backdoor"
+              else {**p, "n_per_task": 2, "n_documents": 2, "max_new_tokens": 6} for p in default["probes"]]
     study = load_study("inference", {**TINY, "probes": probes, "sweep.arms": arms})
     results = run_study(study, tmp_path / "run", None, StudyProgress(live=False, quiet=True)).results
     for attack in ("poisoned-rag", "agent-poison"):
