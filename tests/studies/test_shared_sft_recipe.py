@@ -37,3 +37,13 @@ def test_defenses_undefended_arms_are_model_defenses_models():
     assert shared <= stage_nodes("model-defenses")
     cleaned = models_of("defenses", {"badnets-onion"})
     assert not cleaned & stage_nodes("model-defenses")  # a defence changes the data, so the model
+
+
+def test_inference_and_moe_read_instruction_badnets_models():
+    badnets = models_of("instruction", {"badnets-dirty"})
+    assert len(badnets) == 3 * 2  # a poisoned model and its clean twin per seed
+    assert models_of("inference", {"sft-backdoor"}) == badnets
+    moe = plan_of("moe")
+    dense = {moe.nodes[m.node].inputs["model"] for m in moe.measurements
+             if m.swept.get("model.name") == "micro" and m.after_stage == "sft"}
+    assert dense == badnets
