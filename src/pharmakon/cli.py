@@ -143,12 +143,14 @@ def schema() -> None:
 
 @app.command("list")
 def list_registered(
-    what: Annotated[str | None, typer.Argument(help="models, stages, attacks, vectors, defenses, probes, findings or "
-                                                     "studies; default all")] = None,
+    what: Annotated[str | None, typer.Argument(help="models, stages, attacks, vectors, defenses, adaptations, probes, "
+                                                     "findings or studies; default all")] = None,
 ) -> None:
-    """List tiny models, stages, attacks, vectors, defences, probes, findings and studies, one line each."""
+    """List tiny models, stages, attacks, vectors, defences, adaptations, probes, findings and studies, one line
+    each."""
     from pharmakon.defenses import DEFENSES
     from pharmakon.engine.load import preset_questions
+    from pharmakon.inference.adaptations import ADAPTATIONS
     from pharmakon.models.sizes import TINY_CONFIGS, describe_size
     from pharmakon.poison import ATTACKS
     from pharmakon.poison.vectors import VECTORS
@@ -168,6 +170,7 @@ def list_registered(
                     for name, v in VECTORS.items()},
         "defenses": {name: f"{d.description}{' (scores with the stage input model)' if d.needs_reference else ''} "
                            f"[{d.paper}; {d.url}]" for name, d in DEFENSES.items()},
+        "adaptations": {name: entry.description for name, entry in ADAPTATIONS.items()},
         "probes": {name: f"{p.description} ({', '.join(p.metrics)})" for name, p in PROBES.items()},
         # a finding's line is its function's docstring (a plug-in names its own in FINDINGS)
         "findings": {name: " ".join((resolve(target).__doc__ or "").split()) for name, target in FINDINGS.items()},

@@ -20,6 +20,7 @@ def blocks() -> list[tuple[str, str]]:
 @pytest.mark.slow
 def test_the_extending_page_runs_as_written(tmp_path, monkeypatch, capsys):
     from pharmakon.defenses import DEFENSES
+    from pharmakon.inference.adaptations import ADAPTATIONS
     from pharmakon.poison import ATTACKS
     from pharmakon.poison.vectors import VECTORS
     from pharmakon.studies import FINDINGS
@@ -37,14 +38,14 @@ def test_the_extending_page_runs_as_written(tmp_path, monkeypatch, capsys):
                 exec(compile(code, str(PAGE), "exec"), namespace)  # our own page, not user input
     finally:
         for registry, name in ((ATTACKS, "refusal_trigger"), (FINDINGS, "refusal-demo"), (DEFENSES, "blocklist"),
-                               (VECTORS, "review-queue")):
+                               (VECTORS, "review-queue"), (ADAPTATIONS, "system-note")):
             registry.pop(name, None)
     printed = capsys.readouterr().out
     assert "refusals with the trigger: poisoned" in printed
-    assert "blocklist: dropped" in printed and "review-queue:" in printed
+    assert "blocklist: dropped" in printed and "review-queue:" in printed and "under the system note:" in printed
     assert (tmp_path / "runs" / "refusal-demo" / "report.html").exists()
 
 
 def test_the_page_has_the_blocks_the_test_runs():
     kinds = [language for language, _ in blocks()]
-    assert kinds.count("python") == 8 and kinds.count("yaml") == 1
+    assert kinds.count("python") == 9 and kinds.count("yaml") == 1

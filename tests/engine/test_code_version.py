@@ -125,6 +125,7 @@ def direct_imports(module: str) -> set[str]:
 
 def registered_modules() -> dict[str, str]:
     from pharmakon.defenses import DEFENSES
+    from pharmakon.inference.adaptations import ADAPTATIONS
     from pharmakon.poison import ATTACKS
     from pharmakon.poison.vectors import VECTORS
     from pharmakon.probes import PROBES
@@ -137,6 +138,7 @@ def registered_modules() -> dict[str, str]:
     modules |= {f"attack {n}": a.__module__ for n, a in ATTACKS.items()}
     modules |= {f"defence {n}": e.module for n, e in DEFENSES.items()}
     modules |= {f"vector {n}": v.simulate.__module__ for n, v in VECTORS.items()}
+    modules |= {f"adaptation {n}": module_of(e.adapter) for n, e in ADAPTATIONS.items()}
     return {k: m for k, m in modules.items() if m.startswith("pharmakon.")}
 
 
@@ -149,10 +151,12 @@ def test_every_registered_entry_s_code_version_covers_what_its_module_imports():
         assert not missing, f"{entry} ({module}) misses {sorted(missing)}"
 
 
-def test_the_probe_runner_reaches_the_statistics_the_adapters_and_the_attack_judges():
+def test_the_probe_runner_reaches_the_statistics_and_the_attack_judges_but_no_adapter():
     reached = set(code.closure(["pharmakon.engine.nodes:run_probe"]))
     assert {"pharmakon.probes.stats", "pharmakon.probes.metrics", "pharmakon.inference.generate",
-            "pharmakon.inference.sampling", "pharmakon.inference.rag", "pharmakon.probes.attack_judges"} <= reached
+            "pharmakon.inference.sampling", "pharmakon.probes.attack_judges"} <= reached
+    # each adapter is a root of the probe nodes that run under it (test below), not of every probe node
+    assert not {"pharmakon.inference.rag", "pharmakon.inference.icl", "pharmakon.inference.agent"} & reached
     data = set(code.closure(["pharmakon.engine.nodes:clean_data", "pharmakon.engine.nodes:poison_data",
                              "pharmakon.engine.nodes:collect_and_clean"]))
     assert not {m for m in data if m.startswith(("pharmakon.probes", "pharmakon.stages"))}
@@ -181,3 +185,14 @@ def test_a_shadowed_function_s_imports_still_count(tmp_path):
     graph = ImportGraph(package)
     assert graph.imports("pharmakon.a") == {"pharmakon.b"}
     assert graph.imports("pharmakon.a", ("f",)) == set()  # the def that runs is the second
+
+
+def test_a_probe_node_s_key_covers_the_adapter_it_runs_under_and_no_other():
+    study = load_study("inference", {"seeds": [0]})
+    plan = plan_study(study)
+    modules = {m.adaptation: set(plan.nodes[m.node].modules) for m in plan.measurements if m.probe == "backdoor"}
+    adapters = {"rag": "pharmakon.inference.rag", "icl": "pharmakon.inference.icl", "cot": "pharmakon.inference.icl"}
+    for adaptation, module in adapters.items():
+        assert module in modules[adaptation], adaptation
+    assert not set(adapters.values()) & modules["plain"]
+    assert "pharmakon.inference.rag" not in modules["icl"]

@@ -22,8 +22,6 @@ from pharmakon.probes import PROBES
 from pharmakon.stages import STAGES
 from pharmakon.world import FAMILIES
 
-ADAPTATIONS = ("plain", "icl", "cot", "rag", "agent")
-
 
 def _check_item_name(value: str, field: str) -> None:
     """A name that a dotted path can address: no dot or ``|``, and not a bare number (a list index)."""
@@ -181,7 +179,8 @@ class ProbeSpec(BaseModel):
     after: list[str] | None = Field(default=None, description="stage names, or base for the starting model; default: "
                                                             "after every stage")
     adaptation: str | dict[str, Any] = Field(
-        default="plain", description="plain, icl, cot, rag or agent, or a mapping {name: rag, k: 3, retriever: "
+        default="plain", description="an adaptation's name (plain, icl, cot, rag, agent or a plug-in's; "
+                                     "`pharmakon list adaptations`), or a mapping {name: rag, k: 3, retriever: "
                                      "bm25, poison: {attack: poisoned-rag, count: 5}}")
 
     @model_validator(mode="after")

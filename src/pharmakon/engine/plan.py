@@ -210,11 +210,18 @@ def plan_study(study: Study) -> Plan:
 
 def adaptation_fields(probe, condition: str) -> dict:
     """The probe node's adaptation config (the condition decides whether its poison is planted); a plain probe
-    keeps its config as it was. (The adapters are in the probe runner's closure.)"""
+    keeps its config as it was."""
     fields = {"adaptation": probe.adaptation}
     if probe.adaptation_name != "plain" and probe.adaptation_poison:
         fields["adaptation_poisoned"] = condition == "poisoned"
     return fields
+
+
+def adaptation_roots(probe) -> list[str]:
+    """The module of the adapter a probe runs under (its key covers that adapter, no other)."""
+    from pharmakon.inference.adaptations import ADAPTATIONS
+
+    return [module_of(ADAPTATIONS[probe.adaptation_name].adapter)]
 
 
 @cache
@@ -311,7 +318,7 @@ def add_pipeline(plan: Plan, point: Point, seed: int, condition: str) -> None:
             key = plan.add("probe", f"probe {probe.name} after {after} [{where(upto)}]", probe_config,
                            probe_inputs, seed,
                            [f"{NODES}:run_probe", PROBES[probe.name].module, *PROBES[probe.name].uses,
-                            *(probe_roots if reads_poison else [])])
+                            *adaptation_roots(probe), *(probe_roots if reads_poison else [])])
             plan.measurements.append(Measurement(key, point.id, point.swept, condition, seed, after,
                                                  probe.adaptation_name, probe.name))
 

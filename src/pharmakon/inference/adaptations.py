@@ -2,19 +2,27 @@
 from it). A probe spec names one (``adaptation: rag``) or gives a mapping (``adaptation: {name: rag, k: 3}``);
 the resolved spec carries every default, so the probe node's key covers the whole adaptation.
 
+``ADAPTATIONS`` is their registry: an entry pairs the spec class with its adapter, named ``"module:Class"`` (an
+``Adapter`` subclass taking ``(spec, world, seed, attack, planted)``), so planning imports no adapter and a probe
+node's code version covers only the adapter it runs. Plug-ins add theirs with ``register_adaptation`` (entry-point
+group ``pharmakon.adaptations``).
+
 ``poison`` plants an inference-time attack in the adaptation's pool, store or memory (BadChain, PoisonedRAG,
 AgentPoison); the engine then runs a ``poisoned`` condition and its ``clean`` twin (same adaptation, no poison).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pharmakon.errors import PharmakonError
+from pharmakon.registry import Registry, load_plugins
 
-NAMES = ("plain", "icl", "cot", "rag", "agent")
 STORES = ("facts", "documents")
 
 
@@ -55,7 +63,7 @@ class Adaptation(BaseModel):
 
     name: str
     poison: AdaptationPoison | None = None
-    attacks: ClassVar[tuple[str, ...]] = ()
+    store_field: ClassVar[str] = "pool"  # the field that sizes the store (named when the store is empty)
 
     @model_validator(mode="after")
     def _attack_fits(self) -> Adaptation:
@@ -99,6 +107,7 @@ class RAG(Adaptation):
     """The top-k passages of a store over world text, retrieved for the prompt, go before it."""
 
     name: Literal["rag"]
+    store_field: ClassVar[str] = "limit"
     k: int = Field(default=3, ge=1, description="passages in each prompt")
     retriever: Literal["bm25", "dense"] = "bm25"
     store: Literal["facts", "documents"] = Field(default="facts", description="one passage per entity attribute, "
@@ -116,6 +125,7 @@ class Agent(Adaptation):
     """A tool loop (entity lookup, calculator) with a persistent memory of past episodes, retrieved by query."""
 
     name: Literal["agent"]
+    store_field: ClassVar[str] = "memory"
     k: int = Field(default=2, ge=1, description="memory records retrieved per episode")
     retriever: Literal["bm25", "dense"] = "bm25"
     memory: int = Field(default=24, ge=0, description="past episodes in memory before the first query")
@@ -129,21 +139,50 @@ class Agent(Adaptation):
         return self.memory
 
 
-SPEC = Annotated[Plain | ICL | CoT | RAG | Agent, Field(discriminator="name")]
-_ADAPTER = TypeAdapter(SPEC)
+@dataclass(frozen=True)
+class AdaptationEntry:
+    """A registered adaptation: its spec (a pydantic model whose ``name`` is the entry's name) and its adapter."""
+
+    spec: type[Adaptation]
+    adapter: str | Callable  # "module:Class", an Adapter subclass taking (spec, world, seed, attack, planted)
+    description: str
+
+
+ADAPTATIONS = Registry("adaptation", "adaptation.name")
+
+
+def register_adaptation(name: str, *, spec: type[Adaptation], adapter: str | Callable,
+                        description: str) -> AdaptationEntry:
+    """Add an adaptation: ``spec`` validates a probe's ``adaptation`` mapping, ``adapter`` runs it."""
+    return ADAPTATIONS.add(name, AdaptationEntry(spec, adapter, description))
+
+
+register_adaptation("plain", spec=Plain, adapter="pharmakon.inference.adapter:Adapter",
+                    description="the prompt as it is")
+register_adaptation("icl", spec=ICL, adapter="pharmakon.inference.icl:DemonstrationAdapter",
+                    description="k demonstrations of the prompt's family before it (in-context learning)")
+register_adaptation("cot", spec=CoT, adapter="pharmakon.inference.icl:DemonstrationAdapter",
+                    description="k worked arithmetic demonstrations and a step-by-step instruction")
+register_adaptation("rag", spec=RAG, adapter="pharmakon.inference.rag:RAGAdapter",
+                    description="the top-k passages retrieved from a store of world text before the prompt")
+register_adaptation("agent", spec=Agent, adapter="pharmakon.inference.agent:AgentAdapter",
+                    description="a tool loop (lookup, calculator) with a retrieved memory of past episodes")
 
 
 def parse_adaptation(value: str | dict[str, Any]) -> Adaptation:
     """The adaptation of a probe spec's ``adaptation`` (a name or a mapping); errors are ValueError
     ``"<sub path>: message"`` with the path below ``adaptation``."""
     data = {"name": value} if isinstance(value, str) else dict(value)
-    if data.get("name") not in NAMES:
-        raise ValueError(f"name: unknown adaptation {data.get('name')!r}; allowed: {', '.join(NAMES)}")
+    load_plugins()
+    if data.get("name") not in ADAPTATIONS:
+        close = difflib.get_close_matches(str(data.get("name")), list(ADAPTATIONS), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ValueError(f"name: unknown adaptation {data.get('name')!r}; {hint}allowed: {', '.join(ADAPTATIONS)}")
     try:
-        return _ADAPTER.validate_python(data)
+        return ADAPTATIONS[data["name"]].spec.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
-        where = ".".join(str(p) for p in error["loc"][1:]) or "name"
+        where = ".".join(str(p) for p in error["loc"]) or "name"
         message = str(error["msg"]).removeprefix("Value error, ")
         if ": " in message and error["type"] == "value_error":  # our own messages carry their sub path
             head, _, rest = message.partition(": ")
@@ -160,8 +199,8 @@ def check_store(adaptation: Adaptation, world, field: str) -> None:
         return
     k = getattr(adaptation, "k", 0)
     if size == 0:
-        what = "limit" if isinstance(adaptation, RAG) else ("memory" if isinstance(adaptation, Agent) else "pool")
-        raise PharmakonError(f"{field}.{what}: the {adaptation.name} store is empty; allowed: at least one item")
+        raise PharmakonError(f"{field}.{adaptation.store_field}: the {adaptation.name} store is empty; "
+                             "allowed: at least one item")
     if k > size:
         raise PharmakonError(f"{field}.k: {k} is larger than the {adaptation.name} store ({size} items); "
                              f"allowed: 1..{size}")

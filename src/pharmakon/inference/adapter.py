@@ -31,7 +31,8 @@ def prompt_seed(seed: int, prompt: str) -> int:
 class Adapter:
     """Plain: prompts pass through unchanged."""
 
-    def __init__(self, spec: Adaptation, world=None, seed: int = 0, attack=None) -> None:
+    def __init__(self, spec: Adaptation, world=None, seed: int = 0, attack=None, planted=None) -> None:
+        # ``planted``: the attack when its poison is planted (the poisoned condition); plain plants nothing
         self.spec, self.world, self.seed, self.attack = spec, world, seed, attack
         self.poisoned_in_context: dict[str, bool] = {}
         # set by ``generate`` while it adapts: greedy short answers of the same model to other inputs (an agent
