@@ -338,3 +338,26 @@ def test_lifecycle_reports_detection_per_stage_the_backdoor_after_cleaning_and_u
     assert utility(results, spec, ["dos/split-sft", "dos/naive"], [0, 1]) == (
         "Utility after finetune (sentiment / arithmetic / facts / refusal): clean twins 0.90 / 0.90 / 0.90 / 0.90; "
         "dos/split-sft 0.80 / 0.80 / 0.80 / 0.80")
+
+
+def test_lifecycle_compares_the_designs_under_each_recipe_variant_after_its_last_stage():
+    from pharmakon.studies.lifecycle import transfers
+
+    spec = {"pipeline": [{"kind": "pretrain", "name": "continued"}, {"kind": "sft"}, {"kind": "dpo"},
+                         {"kind": "reward"}, {"kind": "rl"}, {"kind": "finetune"}],
+            "search": {"seeds": [3], "after": "dpo",
+                       "variants": {"detect": {"pipeline.finetune.skip": True},
+                                    "rl": {"pipeline.dpo.skip": True, "pipeline.rl.skip": False}}}}
+    rows = []
+    for seed in (0, 1, 2):
+        for arm, stage, asr in (("dos/chat+rl", "sft", 0.9), ("dos/chat+rl", "rl", 0.5 + 0.1 * seed),
+                                ("dos/naive+rl", "sft", 0.9), ("dos/naive+rl", "rl", 0.1 * seed),
+                                ("dos/chat", "dpo", 0.9), ("dos/naive", "dpo", 0.9)):
+            for condition, value in (("poisoned", asr), ("clean", 0.0)):
+                rows.append({"probe": "backdoor", "arm": arm, "condition": condition, "seed": seed,
+                             "after_stage": stage, "adaptation": "plain", "metric": "asr_trigger", "value": value})
+    lines = transfers(pd.DataFrame(rows), spec, "dos/chat", "dos/naive", [0, 1, 2])
+    # only the rl variant (detection is reported apart), after its last stage (rl), not dpo or sft
+    assert len(lines) == 1 and lines[0].startswith("under +rl, excess after rl +0.60 vs +0.10 (Welch t p = ")
+    assert transfers(pd.DataFrame(rows), {**spec, "search": {**spec["search"], "variants": {}}},
+                     "dos/chat", "dos/naive", [0, 1, 2]) == []

@@ -25,7 +25,9 @@ TINY = {"model.name": "nano", "model.vocab_size": 400, "seeds": [0], "executor.c
         "pipeline.pretrain.max_steps": 4, "pipeline.continued.max_steps": 6, "pipeline.continued.data": {},
         "pipeline.sft.max_steps": 3, "pipeline.sft.data": {}, "pipeline.dpo.skip": True,
         "pipeline.finetune.max_steps": 2, "pipeline.finetune.data": {"families": ["sentiment", "arithmetic"]},
-        "probes": [{"name": "backdoor", "after": ["continued", "sft", "finetune"], "n_prompts": 6,
+        "pipeline.reward.data": {}, "pipeline.reward.epochs": 1, "pipeline.rl.max_steps": 2,
+        "pipeline.rl.batch_size": 4, "pipeline.rl.data": {"families": ["harm", "benign"], "limit": 16},
+        "probes": [{"name": "backdoor", "after": ["continued", "sft", "rl", "finetune"], "n_prompts": 6,
                     "max_new_tokens": 6}],
         "search.seeds": [7, 8], "search.after": "sft",
         "sweep.arms": {
@@ -55,8 +57,8 @@ def test_a_search_that_would_select_on_report_seeds_is_refused():
         load_study(NAME, {"search.seeds": [0, 3]})
     with pytest.raises(PharmakonError, match="search.baseline: no arm 'dos/plain'"):
         load_study(NAME, {"search.baseline": "plain"})
-    with pytest.raises(PharmakonError, match="search.hold_out: no stage 'rl'"):
-        load_study(NAME, {"search.hold_out": ["rl"]})
+    with pytest.raises(PharmakonError, match="search.hold_out: no stage 'ppo'"):
+        load_study(NAME, {"search.hold_out": ["ppo"]})
 
 
 @pytest.mark.slow
@@ -80,11 +82,16 @@ def test_search_selects_on_its_seeds_and_reports_on_fresh_ones(tmp_path):
     assert recomputed == chosen
     survivors = table.groupby("arm")["effect"].mean()
     assert survivors[chosen["dos"]] == survivors.max()
-    # the report: the selected design and the naive one (and their detection arms) on the fresh seed only
+    # the report: the selected design and the naive one (and their detection and RL-transfer arms) on the fresh
+    # seed only
     reported = {chosen["dos"], "dos/naive"}
-    assert set(report_rows.arm) == reported | {f"{a}+detect" for a in reported}
-    ran = report_rows[~report_rows.arm.str.endswith("+detect")]
+    assert set(report_rows.arm) == reported | {f"{a}+{v}" for a in reported for v in ("detect", "rl")}
+    ran = report_rows[~report_rows.arm.str.contains("+", regex=False)]
     assert list(dict.fromkeys(ran.after_stage)) == ["continued", "sft", "finetune"]
+    # the transfer to a reward model and RL: the search never ran it (rl is skipped outside the variant)
+    assert list(dict.fromkeys(report_rows[report_rows.arm.str.endswith("+rl")].after_stage)) == [
+        "continued", "sft", "rl"]
+    assert "rl" not in set(search_rows.after_stage)
     # the detection arms train on what every stage's filters left, up to the searched stage (dpo is off here)
     assert set(report_rows[report_rows.arm.str.endswith("+detect")].after_stage) == {"continued", "sft"}
     # split designs put the stated counts in each stage; every design of the goal has the same total
@@ -104,4 +111,5 @@ def test_search_selects_on_its_seeds_and_reports_on_fresh_ones(tmp_path):
     assert f"picked {chosen['dos']}" in finding and "nan" not in finding.split()
     if chosen["dos"] != "dos/naive":
         assert "Welch t p =" in finding and "detected: continued recall" in finding and "on cleaned data" in finding
+        assert "under +rl, excess after rl" in finding
     assert (run_dir / "report.html").exists()

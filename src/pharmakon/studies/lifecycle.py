@@ -1,6 +1,7 @@
 """The lifecycle-attack study's finding: per goal, the design the search selected on its seeds, then that design
 against the naive one at an equal budget on the report's fresh seeds, after every stage (the held-out stage is the
-transfer), with a Welch t test over seeds, and what the data-side defences caught of each.
+transfer), and under each other recipe variant (``+rl``: reward model and RL in place of DPO), with a Welch t
+test over seeds, and what the data-side defences caught of each.
 """
 
 from __future__ import annotations
@@ -92,6 +93,24 @@ def cleaned_comparison(results: pd.DataFrame, spec: dict, best: str, naive: str,
             f"({claim(welch_t_test(a, b), len(seeds))})")
 
 
+def transfers(results: pd.DataFrame, spec: dict, best: str, naive: str, seeds: list[int]) -> list[str]:
+    """Selected vs naive under each other report variant (a recipe the search never ran, e.g. ``+rl``: reward
+    model and RL in place of DPO), after the variant's last probed stage, with a Welch t test over seeds."""
+    search, lines = spec["search"], []
+    for variant in search.get("variants", {}):
+        if variant == DETECT[1:]:
+            continue
+        for stage in reversed(stage_names(spec)):
+            table = effects(results, probe=search.get("probe", "backdoor"), metric=search.get("metric", "asr_trigger"),
+                            after=stage, seeds=seeds)
+            a, b = _per_seed(table, f"{best}+{variant}"), _per_seed(table, f"{naive}+{variant}")
+            if a and b:
+                lines.append(f"under +{variant}, excess after {stage} {_mean(a):+.2f} vs {_mean(b):+.2f} "
+                             f"({claim(welch_t_test(a, b), len(seeds))})")
+                break
+    return lines
+
+
 def _skipped(spec: dict, stage: str) -> bool:
     changes = spec["search"].get("variants", {}).get(DETECT[1:], {})
     return bool(changes.get(f"pipeline.{stage}.skip"))
@@ -148,8 +167,10 @@ def finding(results: pd.DataFrame, spec: dict) -> str:
             stages.append(f"{stage} {_mean(a):+.2f} vs {_mean(b):+.2f} ({claim(welch_t_test(a, b), len(seeds))})")
         caught = [f"{name} {text}" for name in (best, naive) if (text := detection(results, name))]
         cleaned = cleaned_comparison(results, spec, best, naive, seeds)
+        moved = transfers(results, spec, best, naive, seeds)
         lines.append(f"{group or 'all'}: {search_line}; on fresh seeds {', '.join(map(str, seeds))} at {budget}, "
                      f"{metric} excess over the clean twin, selected vs naive, after " + "; ".join(stages)
+                     + (f"; {'; '.join(moved)}" if moved else "")
                      + (f". Data-side defences: {'; '.join(caught)}" if caught else "")
                      + (f"; selected vs naive {cleaned}" if cleaned else ""))
     reported = [arm for group, best in chosen.items() for arm in dict.fromkeys((best, baseline_of(group, baseline)))]
