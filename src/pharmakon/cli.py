@@ -157,7 +157,7 @@ def list_registered(
     from pharmakon.probes import PROBES
     from pharmakon.registry import load_plugins, resolve
     from pharmakon.stages import STAGES
-    from pharmakon.studies import FINDINGS
+    from pharmakon.studies import FINDINGS, finding_entry
 
     load_plugins()
     sections = {
@@ -173,7 +173,8 @@ def list_registered(
         "adaptations": {name: entry.description for name, entry in ADAPTATIONS.items()},
         "probes": {name: f"{p.description} ({', '.join(p.metrics)})" for name, p in PROBES.items()},
         # a finding's line is its function's docstring (a plug-in names its own in FINDINGS)
-        "findings": {name: " ".join((resolve(target).__doc__ or "").split()) for name, target in FINDINGS.items()},
+        "findings": {name: " ".join((resolve(finding_entry(name).target).__doc__ or "").split())
+                     for name in FINDINGS},
         "studies": preset_questions(),
     }
     if what is not None and what not in sections:

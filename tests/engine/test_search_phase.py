@@ -24,15 +24,19 @@ def study():
 def test_the_search_phase_holds_out_its_stage_and_probes_only_after_the_selected_one(study):
     searched = phase(study, study.search.seeds, list(ARMS), True)
     assert searched.search is None and searched.seeds == study.search.seeds
-    assert [s.name for s in searched.pipeline if s.skip] == ["finetune"]
+    # the held-out stage, beside the stages the preset keeps off outside its rl variant
+    assert [s.name for s in searched.pipeline if s.skip] == ["reward", "rl", "finetune"]
     assert [(p.name, p.after) for p in searched.probes] == [("backdoor", ["dpo"])]
     assert set(searched.sweep.arms) == set(ARMS)
 
 
 def test_the_report_phase_runs_every_stage_and_adds_the_variants(study):
     report = phase(study, study.seeds, ["dos/chat", "dos/naive"], False)
-    assert report.seeds == [0, 1] and not any(s.skip for s in report.pipeline)
-    assert set(report.sweep.arms) == {"dos/chat", "dos/naive", "dos/chat+detect", "dos/naive+detect"}
+    assert report.seeds == [0, 1] and [s.name for s in report.pipeline if s.skip] == ["reward", "rl"]
+    assert set(report.sweep.arms) == {f"{arm}{variant}" for arm in ("dos/chat", "dos/naive")
+                                      for variant in ("", "+detect", "+rl")}
+    rl = report.sweep.arms["dos/chat+rl"]
+    assert rl["pipeline.dpo.skip"] is True and rl["pipeline.reward.skip"] is False and rl["pipeline.rl.skip"] is False
     detect = report.sweep.arms["dos/chat+detect"]
     assert detect["pipeline.continued.poison"]["format"] == "chat" and detect["pipeline.finetune.skip"] is True
     assert [d["name"] for d in detect["pipeline.continued.clean"]] == ["dedup", "quality"]

@@ -13,7 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from pharmakon.engine.paths import format_error, set_path
-from pharmakon.engine.spec import Study
+from pharmakon.engine.spec import LINK, Study
 from pharmakon.errors import PharmakonError
 from pharmakon.registry import load_plugins
 from pharmakon.studies.foundations import apply_foundation
@@ -141,4 +141,21 @@ def load_study(source: str | Path | dict, overrides: dict[str, Any] | None = Non
         changes.append(("seeds", [seed]))
     for path, value in changes:
         data = set_path(data, path, value)
-    return validate(data)
+    study = validate(data)
+    check_finding_axes(study)
+    return study
+
+
+def check_finding_axes(study: Study) -> None:
+    """Refuse a study whose finding reads a sweep column (an axis, or the arms) that the study does not sweep: one
+    line, before anything runs (a grid point's own spec, swept away, is not checked)."""
+    from pharmakon.studies import missing_axes
+
+    if study.finding is None:
+        return
+    columns = [path for column in study.sweep.columns for path in column.split(LINK)]
+    missing = missing_axes(study.finding, columns)
+    if missing:
+        what = " and ".join("sweep.arms" if axis == "arm" else f"an axis {axis!r}" for axis in missing)
+        raise PharmakonError(f"sweep: finding {study.finding!r} reads {what}; this spec sweeps "
+                             f"{', '.join(study.sweep.columns) or 'nothing'}")
