@@ -51,7 +51,7 @@ for _name, _target, _axes in (
     ("persistence", "pharmakon.studies.findings:persistence", ()),
     ("preference", "pharmakon.studies.findings:preference", ("arm", "*poison.rate")),
     ("real-instruction", "pharmakon.studies.findings:real_instruction", ARM),
-    ("safety-trigger", "pharmakon.studies.safety:finding", ARM),
+    ("safety-trigger", "pharmakon.studies.safety:finding", ()),  # one arm when unswept
     ("ownership", "pharmakon.studies.ownership:finding", ()),
     ("memorization", "pharmakon.studies.memorization:finding", ()),
     ("vectors", "pharmakon.studies.collection:vectors", ARM),
