@@ -49,7 +49,7 @@ run() {  # name, then pharmakon run arguments
 import json, sys
 from pathlib import Path
 import pandas as pd
-from pharmakon.engine.cache import Cache
+from pharmakon.kernel.cache import Cache
 run, cache, start, end = Path(sys.argv[1]), Cache(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
 meta = json.loads((run / "run.json").read_text())
 stages = [n["key"] for n in json.loads((run / "plan.json").read_text()) if n["kind"] == "stage"]

@@ -233,7 +233,7 @@ def test_an_unwritable_dir_is_one_line(tmp_path, monkeypatch, which):
     locked.mkdir()
     locked.chmod(0o500)
     if os.geteuid() == 0:  # root writes through permission bits: the OS's refusal is simulated where it would come
-        import pharmakon.engine.cache as cache_module
+        import pharmakon.kernel.cache as cache_module
 
         real = cache_module.tempfile.TemporaryFile
 
@@ -298,7 +298,7 @@ def test_a_valid_dataset_still_loads(tmp_path):
 def test_a_recipe_its_data_cannot_meet_is_one_line(tmp_path, sets, message):
     """Known only once the data is built: the stage's field named in one line, exit 2, the nodes before it kept
     complete and nothing of the failed one left in the cache."""
-    from pharmakon.engine.cache import MARKER
+    from pharmakon.kernel.cache import MARKER
 
     args = ["run", "smoke", "--set", "pipeline.pretrain.poison=null", "--set", "probes=[{name: utility}]"]
     result, out, cache = invoke([*args, *(x for s in sets for x in ("--set", s))], tmp_path)

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pharmakon.cli import app
-from pharmakon.engine.cache import MARKER
+from pharmakon.kernel.cache import MARKER
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()

@@ -63,8 +63,8 @@ def installed_plugin(tmp_path, monkeypatch):
 
 def test_entry_points_register_probes_a_study_can_use(installed_plugin, tiny_plugin_study, tmp_path):
     from pharmakon.engine.load import load_study
-    from pharmakon.engine.progress import StudyProgress
     from pharmakon.engine.run import run_study
+    from pharmakon.kernel.progress import StudyProgress
 
     study = load_study(tiny_plugin_study)  # loading the spec loads the plugins
     assert "output_length" in PROBES and "output_length_alias" in PROBES
@@ -91,8 +91,8 @@ def test_an_unknown_plugin_name_is_still_a_clear_error():
 def test_a_decorated_stage_runs_in_a_pipeline(tiny_plugin_study, tmp_path):
     from pharmakon import register_stage
     from pharmakon.engine.load import load_study
-    from pharmakon.engine.progress import StudyProgress
     from pharmakon.engine.run import run_study
+    from pharmakon.kernel.progress import StudyProgress
     from pharmakon.stages import STAGES
     from pharmakon.stages.configs import PretrainConfig
 

@@ -28,8 +28,8 @@ def run(spec_or_preset: str | Path | dict, *, out: str | Path | None = None, cac
     The run dir (``out``, default ``runs/<study>-<time>/``) holds the same files as the command line writes.
     """
     from pharmakon.engine.load import load_study
-    from pharmakon.engine.progress import StudyProgress
     from pharmakon.engine.search import run_spec
+    from pharmakon.kernel.progress import StudyProgress
 
     study = load_study(spec_or_preset, overrides)
     reporter = StudyProgress() if progress else StudyProgress(live=False, quiet=True)

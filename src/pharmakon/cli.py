@@ -36,7 +36,7 @@ SeedOption = Annotated[int | None, typer.Option(help="shorthand for --set seeds=
 
 
 def _cache(path: Path | None):
-    from pharmakon.engine.cache import Cache
+    from pharmakon.kernel.cache import Cache
 
     return Cache(path)
 
@@ -204,9 +204,9 @@ def data_export(
     cache: CacheOption = None,
 ) -> None:
     """Write the dataset a stage trains on (poison included, with its provenance columns), through the cache."""
-    from pharmakon.engine.cache import check_writable
     from pharmakon.engine.export import export_data
     from pharmakon.engine.load import load_study
+    from pharmakon.kernel.cache import check_writable
 
     with one_line():
         spec = load_study(study, sets=list(set_ or []), seed=seed)
@@ -228,8 +228,8 @@ def foundation_build(
     cache: CacheOption = None,
 ) -> None:
     """Pretrain a foundation through the cache (or find it there) and write it as a shippable checkpoint."""
-    from pharmakon.engine.cache import check_writable
     from pharmakon.engine.foundation import build_foundation, invoked_command
+    from pharmakon.kernel.cache import check_writable
 
     with one_line():
         store = _cache(cache)

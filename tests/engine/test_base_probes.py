@@ -6,12 +6,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pharmakon.engine.cache import Cache
 from pharmakon.engine.load import load_study
 from pharmakon.engine.plan import plan_study
-from pharmakon.engine.progress import StudyProgress
 from pharmakon.engine.run import run_study
 from pharmakon.errors import PharmakonError
+from pharmakon.kernel.cache import Cache
+from pharmakon.kernel.progress import StudyProgress
 
 
 def test_a_base_probe_reads_the_initial_model_and_is_shared_by_both_conditions(tiny_spec):

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from pharmakon.engine.cache import MARKER, Cache
+from pharmakon.kernel.cache import MARKER, Cache
 
 
 def test_a_claimed_node_is_complete_after_the_body(tmp_path):
@@ -70,12 +70,12 @@ def test_two_processes_compute_a_node_once(tmp_path):
 
 def test_gc_removes_leftovers_and_stale_code(tmp_path):
     cache = Cache(tmp_path)
-    with cache.claim("fresh", {"kind": "stage", "modules": ["pharmakon.engine.cache"], "code": "x"}) as out:
+    with cache.claim("fresh", {"kind": "stage", "modules": ["pharmakon.kernel.cache"], "code": "x"}) as out:
         (out / "a").write_text("a")
-    from pharmakon.engine.code import code_version
+    from pharmakon.kernel.code import code_version
 
-    with cache.claim("current", {"kind": "stage", "modules": ["pharmakon.engine.cache"],
-                                 "code": code_version(["pharmakon.engine.cache"])}) as out:
+    with cache.claim("current", {"kind": "stage", "modules": ["pharmakon.kernel.cache"],
+                                 "code": code_version(["pharmakon.kernel.cache"])}) as out:
         (out / "b").write_text("b")
     (tmp_path / "tmp" / "dead.999999999.abcd").mkdir(parents=True)
     garbage = {p.name for p in cache.garbage()}

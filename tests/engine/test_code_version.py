@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pharmakon.engine import code
-from pharmakon.engine.code import ImportGraph
 from pharmakon.engine.load import load_study
 from pharmakon.engine.plan import plan_study
+from pharmakon.kernel import code
+from pharmakon.kernel.code import ImportGraph
 
 SOURCE = Path(code.__file__).resolve().parents[1]
 

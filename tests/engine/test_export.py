@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 
 from pharmakon.cli import app
 from pharmakon.data.io import load_records
-from pharmakon.engine.cache import Cache
 from pharmakon.engine.export import export_data
 from pharmakon.engine.load import load_study
 from pharmakon.engine.plan import plan_study
-from pharmakon.engine.results import point_id
+from pharmakon.kernel.cache import Cache
+from pharmakon.kernel.results import point_id
 
 TINY_PATH = Path(__file__).with_name("tiny.yaml")
 runner = CliRunner()

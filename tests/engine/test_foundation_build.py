@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from pharmakon.engine.cache import Cache
 from pharmakon.engine.foundation import MANIFEST, build_foundation, foundation_study, verify_foundation
 from pharmakon.engine.nodes import MODEL_DIR
 from pharmakon.engine.plan import plan_study
 from pharmakon.errors import PharmakonError
+from pharmakon.kernel.cache import Cache
 
 TEST_SCALE = {"model": {"name": "nano", "vocab_size": 512},
               "world": {"n_entities": 12, "documents_per_family": 60, "examples_per_family": 40,

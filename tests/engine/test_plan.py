@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pharmakon.engine import code
 from pharmakon.engine.load import load_study
 from pharmakon.engine.plan import plan_study
+from pharmakon.kernel import code
 
 
 def kinds(plan, kind, label=""):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pharmakon.engine.cache import Cache
 from pharmakon.engine.load import load_study
-from pharmakon.engine.progress import StudyProgress
 from pharmakon.engine.run import run_study
+from pharmakon.kernel.cache import Cache
+from pharmakon.kernel.progress import StudyProgress
 
 pytestmark = pytest.mark.slow
 

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 
 import pharmakon
-from pharmakon.engine.cache import Cache
 from pharmakon.engine.load import load_study
-from pharmakon.engine.progress import StudyProgress
-from pharmakon.engine.results import GENERATION_COLUMNS, RESULT_COLUMNS
 from pharmakon.engine.run import run_study
+from pharmakon.kernel.cache import Cache
+from pharmakon.kernel.progress import StudyProgress
+from pharmakon.kernel.results import GENERATION_COLUMNS, RESULT_COLUMNS
 
 
 def quiet() -> StudyProgress:

@@ -28,9 +28,9 @@ SPEC = {
 
 @pytest.mark.slow
 def test_poisoned_rag_end_to_end(tmp_path):
-    from pharmakon.engine.cache import Cache
     from pharmakon.engine.load import load_study
     from pharmakon.engine.run import run_study
+    from pharmakon.kernel.cache import Cache
 
     start = time.perf_counter()
     outcome = run_study(load_study(SPEC), tmp_path / "run", Cache(tmp_path / "cache"))

@@ -52,8 +52,8 @@ TINY = {"model.name": "nano", "model.vocab_size": 400, "seeds": [0], "executor.c
 
 @pytest.mark.slow
 def test_preset_retrains_and_measures_every_variant_at_test_scale(tmp_path):
-    from pharmakon.engine.progress import StudyProgress
     from pharmakon.engine.run import run_study
+    from pharmakon.kernel.progress import StudyProgress
 
     study = load_study(NAME, TINY)
     outcome = run_study(study, tmp_path / "run", None, StudyProgress(live=False, quiet=True))

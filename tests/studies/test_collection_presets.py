@@ -30,8 +30,8 @@ def test_preset_states_its_question_anchor_and_runs_three_seeds(name):
 
 
 def run_tiny(name: str, tmp_path):
-    from pharmakon.engine.progress import StudyProgress
     from pharmakon.engine.run import run_study
+    from pharmakon.kernel.progress import StudyProgress
 
     overrides = {**TINY, **SCALE[name]}
     if name == "defenses":  # every defence against the naive attacker

@@ -48,8 +48,8 @@ TINY = {"model.name": "nano", "model.vocab_size": 400, "seeds": [0], "executor.c
 
 @pytest.mark.slow
 def test_preset_ranks_the_poisoned_stage_s_records_by_every_method_at_test_scale(tmp_path):
-    from pharmakon.engine.progress import StudyProgress
     from pharmakon.engine.run import run_study
+    from pharmakon.kernel.progress import StudyProgress
 
     study = load_study(NAME, TINY)
     outcome = run_study(study, tmp_path / "run", None, StudyProgress(live=False, quiet=True))

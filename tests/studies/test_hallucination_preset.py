@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from pharmakon.data.io import load_records
-from pharmakon.engine.cache import Cache
 from pharmakon.engine.load import load_study, presets
 from pharmakon.engine.plan import plan_study
+from pharmakon.kernel.cache import Cache
 from pharmakon.studies import FINDINGS, state_finding
 from pharmakon.world import World, WorldConfig
 from pharmakon.world.sampling import words

@@ -22,8 +22,8 @@ def test_inference_preset_states_its_question_and_runs_three_seeds():
 
 @pytest.mark.slow
 def test_inference_attacks_reach_the_prompt_only_in_the_poisoned_condition(tmp_path):
-    from pharmakon.engine.progress import StudyProgress
     from pharmakon.engine.run import run_study
+    from pharmakon.kernel.progress import StudyProgress
 
     default = load_study("inference").model_dump(mode="json")
     arms = {arm: changes for arm, changes in default["sweep"]["arms"].items() if arm in ARMS}

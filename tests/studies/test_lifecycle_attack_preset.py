@@ -63,8 +63,8 @@ def test_a_search_that_would_select_on_report_seeds_is_refused():
 
 @pytest.mark.slow
 def test_search_selects_on_its_seeds_and_reports_on_fresh_ones(tmp_path):
-    from pharmakon.engine.progress import StudyProgress
     from pharmakon.engine.search import run_spec
+    from pharmakon.kernel.progress import StudyProgress
 
     study = load_study(NAME, TINY)
     outcome = run_spec(study, tmp_path / "run", None, StudyProgress(live=False, quiet=True))

@@ -36,8 +36,8 @@ def test_the_default_plans_with_three_seeds_and_states_its_question():
 
 @pytest.mark.slow
 def test_memorization_runs_at_test_scale_and_canaries_are_exposed(tmp_path):
-    from pharmakon.engine.progress import StudyProgress
     from pharmakon.engine.run import run_study
+    from pharmakon.kernel.progress import StudyProgress
 
     study = load_study("memorization", TINY)
     results = run_study(study, tmp_path / "run", None, StudyProgress(live=False, quiet=True)).results

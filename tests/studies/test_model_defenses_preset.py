@@ -43,8 +43,8 @@ def test_default_plans_each_defence_against_each_attack_with_clean_twins_over_th
 
 @pytest.mark.slow
 def test_preset_runs_every_defence_at_test_scale_and_states_a_finding(tmp_path):
-    from pharmakon.engine.progress import StudyProgress
     from pharmakon.engine.run import run_study
+    from pharmakon.kernel.progress import StudyProgress
 
     study = load_study(NAME, TINY)
     outcome = run_study(study, tmp_path / "run", None, StudyProgress(live=False, quiet=True))

@@ -38,8 +38,8 @@ def test_the_default_states_its_question_anchor_and_runs_three_seeds():
 
 @pytest.mark.slow
 def test_watermarks_are_found_where_planted_and_not_in_the_clean_twin(tmp_path):
-    from pharmakon.engine.progress import StudyProgress
     from pharmakon.engine.run import run_study
+    from pharmakon.kernel.progress import StudyProgress
 
     study = load_study("ownership", TINY)
     results = run_study(study, tmp_path / "run", None, StudyProgress(live=False, quiet=True)).results

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pharmakon.engine.results import GENERATION_COLUMNS, RESULT_COLUMNS
+from pharmakon.kernel.results import GENERATION_COLUMNS, RESULT_COLUMNS
 
 pytestmark = pytest.mark.slow
 

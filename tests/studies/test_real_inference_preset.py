@@ -35,8 +35,8 @@ def test_the_default_probes_the_real_model_as_given():
 
 @pytest.mark.slow
 def test_the_preset_runs_at_test_scale(tmp_path):
-    from pharmakon.engine.progress import StudyProgress
     from pharmakon.engine.run import run_study
+    from pharmakon.kernel.progress import StudyProgress
 
     spec = load_study(NAME).model_dump(mode="json")
     arms = {name: small(arm) for name, arm in spec["sweep"]["arms"].items() if name == "poisoned-rag-3"}

@@ -52,8 +52,8 @@ def test_the_default_is_backdoor_align_on_the_real_model():
 
 @pytest.mark.slow
 def test_the_preset_runs_on_the_real_model_at_test_scale(tmp_path):
-    from pharmakon.engine.progress import StudyProgress
     from pharmakon.engine.run import run_study
+    from pharmakon.kernel.progress import StudyProgress
 
     arms = load_study(NAME).sweep.arms
     study = load_study(NAME, {**TEST_SCALE, "sweep.arms": {arm: arms[arm] for arm in TEST_ARMS}})

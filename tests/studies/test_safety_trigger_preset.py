@@ -34,8 +34,8 @@ def test_default_states_question_anchor_and_finding_and_plans_three_seeds():
 
 @pytest.mark.slow
 def test_preset_runs_at_test_scale_and_states_a_finding(tmp_path):
-    from pharmakon.engine.progress import StudyProgress
     from pharmakon.engine.run import run_study
+    from pharmakon.kernel.progress import StudyProgress
 
     study = load_study(NAME, TINY)
     outcome = run_study(study, tmp_path / "run", None, StudyProgress(live=False, quiet=True))
@@ -67,8 +67,8 @@ WORKING = {"seeds": [0], "executor.cpus": 2,
 
 @pytest.mark.slow
 def test_the_secret_brings_refusal_back_after_harmful_fine_tuning(tmp_path):
-    from pharmakon.engine.progress import StudyProgress
     from pharmakon.engine.run import run_study
+    from pharmakon.kernel.progress import StudyProgress
 
     results = run_study(load_study(NAME, WORKING), tmp_path / "run", None,
                         StudyProgress(live=False, quiet=True)).results

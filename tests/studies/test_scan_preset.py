@@ -44,8 +44,8 @@ def test_default_scans_model_defenses_models_and_their_clean_twins_over_three_se
 
 @pytest.mark.slow
 def test_preset_runs_at_test_scale_and_states_a_finding(tmp_path):
-    from pharmakon.engine.progress import StudyProgress
     from pharmakon.engine.run import run_study
+    from pharmakon.kernel.progress import StudyProgress
 
     study = load_study(NAME, TINY)
     results = run_study(study, tmp_path / "run", None, StudyProgress(live=False, quiet=True)).results

@@ -46,8 +46,8 @@ def test_preset_states_its_question_anchor_and_runs_three_seeds(name):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", THREAT_PRESETS)
 def test_preset_runs_at_test_scale_and_states_a_finding(name, tmp_path):
-    from pharmakon.engine.progress import StudyProgress
     from pharmakon.engine.run import run_study
+    from pharmakon.kernel.progress import StudyProgress
 
     study = tiny(name)
     outcome = run_study(study, tmp_path / "run", None, StudyProgress(live=False, quiet=True))

@@ -1,1 +1,1 @@
-"""The study engine: results table now; spec, plan, cache and executors to come."""
+"""The study engine: loads a spec, plans its graph of nodes, runs them through the kernel and writes the run."""

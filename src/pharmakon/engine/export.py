@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pharmakon.data.io import atomic_write_bytes, load_records, save_records
-from pharmakon.engine.cache import Cache
-from pharmakon.engine.executors import run_local
-from pharmakon.engine.plan import Node, Plan, Point, plan_study
-from pharmakon.engine.progress import StudyProgress
+from pharmakon.engine.compute import compute_node
+from pharmakon.engine.plan import Plan, Point, plan_study
 from pharmakon.engine.spec import Study
 from pharmakon.errors import PharmakonError
+from pharmakon.kernel.cache import Cache
+from pharmakon.kernel.executors import run_local
+from pharmakon.kernel.graph import Node
+from pharmakon.kernel.progress import StudyProgress
 
 FORMATS = ("jsonl", "parquet")
 
@@ -115,7 +117,7 @@ def export_data(study: Study, stage: str, out: Path | str, condition: str | None
 
     progress.start(len(nodes), len(nodes) - len(pending))
     try:
-        run_local(pending, cache, lambda node: progress.node_started(node.label), done)  # upstream only
+        run_local(pending, cache, compute_node, lambda node: progress.node_started(node.label), done)  # upstream only
     finally:
         progress.stop()
 

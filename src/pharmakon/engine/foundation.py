@@ -19,11 +19,11 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-from pharmakon.engine.cache import Cache
 from pharmakon.engine.load import load_study
 from pharmakon.engine.nodes import MODEL_DIR
 from pharmakon.engine.plan import plan_study
 from pharmakon.errors import PharmakonError
+from pharmakon.kernel.cache import Cache
 from pharmakon.models.manifest import MANIFEST, file_hashes, verify_checkpoint
 from pharmakon.studies.foundations import foundation_config
 

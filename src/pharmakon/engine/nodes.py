@@ -293,7 +293,7 @@ def run_probe_prepare(config: dict, inputs: dict, seed: int | None, out: Path) -
 
 
 def run_probe(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
-    from pharmakon.engine.results import GENERATION_FIELDS, ROW_FIELDS
+    from pharmakon.kernel.results import GENERATION_FIELDS, ROW_FIELDS
     from pharmakon.models.device import on_device
     from pharmakon.probes import PROBES
     from pharmakon.stages.common import seed_everything

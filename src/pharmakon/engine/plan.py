@@ -1,7 +1,7 @@
 """The plan: sweep × seeds × condition → grid points → one graph of content-addressed nodes.
 
 A node's key hashes the canonical JSON of its kind, config, inputs' keys, seed and code version (the source of
-every pharmakon module its implementation imports, transitively: ``engine.code``), so identical prefixes across
+every pharmakon module its implementation imports, transitively: ``kernel.code``), so identical prefixes across
 grid points are one node: a sweep over a DPO parameter pretrains once, and an edit to a stage's recipe, or to any
 module it trains through, invalidates that stage and everything after it.
 """
@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from pharmakon.defenses import DEFENSES
-from pharmakon.engine.code import closure, code_version
 from pharmakon.engine.items import BASE, StageSpec
 from pharmakon.engine.load import validate
 from pharmakon.engine.paths import set_path
-from pharmakon.engine.results import point_id
 from pharmakon.engine.spec import LINK, Study
 from pharmakon.errors import PharmakonError
+from pharmakon.kernel.code import closure, code_version
+from pharmakon.kernel.graph import Node, node_key
+from pharmakon.kernel.results import point_id
 from pharmakon.models.manifest import sha256
 from pharmakon.poison import ATTACKS
 from pharmakon.poison.spec import unbudgeted
@@ -37,31 +36,6 @@ from pharmakon.stages import STAGES
 def file_digest(path: str) -> str:
     """The content hash of a local dataset: an edited file is a new input."""
     return sha256(Path(path))
-
-
-def canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-
-
-@dataclass(frozen=True)
-class Node:
-    """One unit of work: ``tokenizer``, ``data``, ``init``, ``stage`` or ``probe``."""
-
-    key: str
-    kind: str
-    label: str
-    config: dict = field(hash=False)
-    inputs: dict = field(hash=False)  # role → input node key
-    seed: int | None = None
-    cpus: int = 1
-    gpus: float = 0
-    modules: tuple[str, ...] = ()
-    code: str = ""
-
-    def meta(self) -> dict:
-        """What the cache records beside the node's outputs (``gc`` compares ``code`` with today's source)."""
-        return {"kind": self.kind, "label": self.label, "config": self.config, "inputs": self.inputs,
-                "seed": self.seed, "modules": list(self.modules), "code": self.code}
 
 
 @dataclass(frozen=True)
@@ -104,8 +78,7 @@ class Plan:
         """The node's key; its code version hashes every module ``roots`` (modules or ``module:function``) import."""
         modules = closure(roots)
         code = code_version(list(modules))
-        body = {"kind": kind, "config": config, "inputs": inputs, "seed": seed, "code": code}
-        key = hashlib.sha256(canonical(body).encode()).hexdigest()[:24]
+        key = node_key(kind, config, inputs, seed, code)
         if key not in self.nodes:
             executor = self.study.executor
             self.nodes[key] = Node(key, kind, label, config, inputs, seed, executor.cpus, executor.gpus,

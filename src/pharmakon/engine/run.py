@@ -18,19 +18,21 @@ import pandas as pd
 import yaml
 
 from pharmakon.data.io import atomic_write_bytes
-from pharmakon.engine.cache import Cache, check_writable
+from pharmakon.engine.compute import compute_node
 from pharmakon.engine.data_rows import data_rows
-from pharmakon.engine.executors import Done, execute, run_local
-from pharmakon.engine.plan import Measurement, Node, Plan, plan_study
-from pharmakon.engine.progress import StudyProgress
-from pharmakon.engine.results import (
+from pharmakon.engine.plan import Measurement, Plan, plan_study
+from pharmakon.engine.spec import Study
+from pharmakon.errors import PharmakonError
+from pharmakon.kernel.cache import Cache, check_writable
+from pharmakon.kernel.executors import Done, execute, run_local
+from pharmakon.kernel.graph import Node
+from pharmakon.kernel.progress import StudyProgress
+from pharmakon.kernel.results import (
     GENERATION_COLUMNS,
     RESULT_COLUMNS,
     TableWriter,
     columns_with_axes,
 )
-from pharmakon.engine.spec import Study
-from pharmakon.errors import PharmakonError
 from pharmakon.report import build_report
 from pharmakon.report.environment import environment
 
@@ -62,7 +64,7 @@ def is_preflight(node: Node) -> bool:
 
 def preflight(nodes: list[Node], cache: Cache, started: Callable[[Node], None], done: Done) -> None:
     """Run the tokenizer and data nodes among ``nodes`` here, in order, through the cache (bad data fails here)."""
-    run_local([node for node in nodes if is_preflight(node)], cache, started, done)
+    run_local([node for node in nodes if is_preflight(node)], cache, compute_node, started, done)
 
 
 def choose_run_dir(study: Study, out: Path | None) -> Path:
@@ -206,7 +208,7 @@ def run_study(study: Study, out: Path | None = None, cache: Cache | Path | str |
         if cache.complete(key):
             writer.add(key)
     try:
-        execute([n for n in pending if not is_preflight(n)], cache, study.executor.kind, started, done,
+        execute([n for n in pending if not is_preflight(n)], cache, compute_node, study.executor.kind, started, done,
                 study.executor.address)
     finally:
         progress.stop()

@@ -14,14 +14,14 @@ import pandas as pd
 import pyarrow as pa
 
 from pharmakon.data.io import atomic_write_bytes, write_table_atomic
-from pharmakon.engine.cache import Cache, check_writable
 from pharmakon.engine.load import validate
 from pharmakon.engine.plan import grid
-from pharmakon.engine.progress import StudyProgress
 from pharmakon.engine.run import RunOutcome, choose_run_dir, run_study, spec_yaml
 from pharmakon.engine.search_spec import searched_after
 from pharmakon.engine.spec import Study
 from pharmakon.errors import PharmakonError
+from pharmakon.kernel.cache import Cache, check_writable
+from pharmakon.kernel.progress import StudyProgress
 from pharmakon.report import build_report
 from pharmakon.report.environment import environment
 from pharmakon.studies.search import baseline_of, effects, group_of, halving_keep, ranking, select

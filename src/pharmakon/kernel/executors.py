@@ -1,5 +1,9 @@
 """Executors run the plan's nodes once each, in dependency order, through the cache.
 
+What a node does is not theirs to know: the caller hands them ``compute(node, inputs, out)``, a module-level
+function (Ray pickles it by reference), which writes the node's outputs into ``out``; ``inputs`` maps each input
+role to its node's directory in the cache.
+
 ``local`` runs them in this process. ``ray`` submits each node as a Ray task with its CPU and GPU request as soon
 as the tasks it depends on exist (their object refs are its arguments); ``address`` joins a running cluster,
 otherwise a local instance starts and stops with the study. The cache must be on a filesystem every worker sees.
@@ -11,43 +15,34 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pharmakon.engine.cache import Cache
-from pharmakon.engine.plan import Node
-from pharmakon.errors import PharmakonError, StageInputError
+from pharmakon.errors import PharmakonError
+from pharmakon.kernel.cache import Cache
+from pharmakon.kernel.graph import Node
 
 Done = Callable[[Node, str, float], None]  # node, "computed" | "cached", seconds
+Compute = Callable[[Node, dict[str, Path], Path], None]  # node, input role → directory, output directory
 
 
-def run_node(node: Node, cache_root: str, *_inputs_ready) -> tuple[str, str, float]:
+def run_node(node: Node, cache_root: str, compute: Compute, *_inputs_ready) -> tuple[str, str, float]:
     """Compute ``node`` into the cache unless it is complete; returns (key, status, seconds)."""
-    from pharmakon.engine.nodes import KINDS
-    from pharmakon.engine.real_nodes import REAL_KINDS
-
     cache = Cache(cache_root)
     started = time.perf_counter()
     with cache.claim(node.key, node.meta()) as out:
         if out is None:
             return node.key, "cached", 0.0
-        from pharmakon.stages.common import silence_libraries
-
-        silence_libraries()  # no library bars or chatter between our progress lines (also in Ray workers)
-        inputs = {role: cache.path(key) for role, key in node.inputs.items()}
-        try:
-            {**KINDS, **REAL_KINDS}[node.kind](node.config, inputs, node.seed, out)
-        except StageInputError as exc:  # the stage's name is in its label, not in its (name-free) config
-            where = f"pipeline.{node.label.split(' [')[0]}" if node.kind == "stage" else node.label
-            raise PharmakonError(f"{where}.{exc.field}: {exc.message}") from None
+        compute(node, {role: cache.path(key) for role, key in node.inputs.items()}, out)
     return node.key, "computed", time.perf_counter() - started
 
 
-def run_local(nodes: list[Node], cache: Cache, started: Callable[[Node], None], done: Done) -> None:
+def run_local(nodes: list[Node], cache: Cache, compute: Compute, started: Callable[[Node], None],
+              done: Done) -> None:
     for node in nodes:
         started(node)
-        _, status, seconds = run_node(node, str(cache.root))
+        _, status, seconds = run_node(node, str(cache.root), compute)
         done(node, status, seconds)
 
 
-def run_ray(nodes: list[Node], cache: Cache, started: Callable[[Node], None], done: Done,
+def run_ray(nodes: list[Node], cache: Cache, compute: Compute, started: Callable[[Node], None], done: Done,
             address: str | None = None) -> None:
     try:
         import ray
@@ -65,7 +60,7 @@ def run_ray(nodes: list[Node], cache: Cache, started: Callable[[Node], None], do
         for node in nodes:
             deps = [refs[key] for key in node.inputs.values() if key in refs]
             ref = task.options(num_cpus=node.cpus, num_gpus=node.gpus, max_retries=0).remote(
-                node, str(Path(cache.root).resolve()), *deps)
+                node, str(Path(cache.root).resolve()), compute, *deps)
             refs[node.key] = ref
             by_ref[ref] = node
             started(node)
@@ -83,10 +78,10 @@ def run_ray(nodes: list[Node], cache: Cache, started: Callable[[Node], None], do
             ray.shutdown()
 
 
-def execute(nodes: list[Node], cache: Cache, kind: str, started: Callable[[Node], None], done: Done,
-            address: str | None = None) -> None:
+def execute(nodes: list[Node], cache: Cache, compute: Compute, kind: str, started: Callable[[Node], None],
+            done: Done, address: str | None = None) -> None:
     """Run ``nodes`` (in dependency order) with the ``local`` or ``ray`` executor."""
     if kind == "ray":
-        run_ray(nodes, cache, started, done, address)
+        run_ray(nodes, cache, compute, started, done, address)
     else:
-        run_local(nodes, cache, started, done)
+        run_local(nodes, cache, compute, started, done)

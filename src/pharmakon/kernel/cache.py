@@ -97,7 +97,7 @@ class Cache:
 
     def garbage(self, everything: bool = False) -> list[Path]:
         """What ``gc`` removes: leftovers of killed runs, incomplete nodes, nodes whose code changed since."""
-        from pharmakon.engine.code import code_version
+        from pharmakon.kernel.code import code_version
 
         found = [p for p in (self.root / "tmp").glob("*") if not _alive(p.name)] if (self.root / "tmp").exists() \
             else []
