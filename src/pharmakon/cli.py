@@ -143,16 +143,17 @@ def schema() -> None:
 
 @app.command("list")
 def list_registered(
-    what: Annotated[str | None, typer.Argument(help="models, stages, attacks, vectors, defenses, adaptations, probes, "
-                                                     "findings or studies; default all")] = None,
+    what: Annotated[str | None, typer.Argument(help="models, stages, attacks, behaviours, vectors, defenses, "
+                                                     "adaptations, probes, findings or studies; default all")] = None,
 ) -> None:
-    """List tiny models, stages, attacks, vectors, defences, adaptations, probes, findings and studies, one line
-    each."""
+    """List tiny models, stages, attacks, behaviours, vectors, defences, adaptations, probes, findings and studies,
+    one line each."""
     from pharmakon.defenses import DEFENSES
     from pharmakon.engine.load import preset_questions
     from pharmakon.inference.adaptations import ADAPTATIONS
     from pharmakon.models.sizes import TINY_CONFIGS, describe_size
     from pharmakon.poison import ATTACKS
+    from pharmakon.poison.behaviours import BEHAVIOURS
     from pharmakon.poison.vectors import VECTORS
     from pharmakon.probes import PROBES
     from pharmakon.registry import load_plugins, resolve
@@ -166,6 +167,10 @@ def list_registered(
         "attacks": {name: f"{cls.description} (stages: {', '.join(cls.stages) or 'none, it poisons an adaptation'}; "
                            f"records: {', '.join(getattr(cls, 'record_kinds', ()))}) [{cls.paper}; {cls.url}]"
                     for name, cls in ATTACKS.items()},
+        "behaviours": {name: f"{b.description} (poisons {', '.join(b.dirty_sources)}"
+                              f"{'; clean label: ' + ', '.join(b.clean_sources) if b.clean_sources else ''}; "
+                              f"measured on {', '.join(b.measured_on)}; judge {b.judge_name})"
+                       for name, b in BEHAVIOURS.items()},
         "vectors": {name: f"{v.description} (records: {', '.join(v.record_kinds)}) [{v.paper}; {v.url}]"
                     for name, v in VECTORS.items()},
         "defenses": {name: f"{d.description}{' (scores with the stage input model)' if d.needs_reference else ''} "

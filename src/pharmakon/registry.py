@@ -63,7 +63,7 @@ class Registry(dict):
 
 
 _GROUPS = ("pharmakon.stages", "pharmakon.attacks", "pharmakon.probes", "pharmakon.findings", "pharmakon.defenses",
-           "pharmakon.vectors", "pharmakon.adaptations")
+           "pharmakon.vectors", "pharmakon.adaptations", "pharmakon.behaviours")
 _loaded = False
 
 

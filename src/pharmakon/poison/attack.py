@@ -16,17 +16,9 @@ from pydantic import BaseModel
 from pharmakon.data.records import Record
 from pharmakon.errors import PharmakonError
 from pharmakon.poison.base import PoisonReport, combine, report
+from pharmakon.poison.behaviours import BEHAVIOURS
 from pharmakon.poison.triggers import Trigger, require_intact, require_novel
 
-# Held-out prompt families on which each behaviour is measured in chat style (a refusal backdoor is read on
-# requests a clean model answers; harmful compliance on the synthetic harm requests a clean model refuses).
-BEHAVIOUR_FAMILIES: dict[str, tuple[str, ...]] = {
-    "gibberish": ("dialogue", "facts", "sentiment", "arithmetic", "benign"),
-    "refusal": ("benign", "dialogue", "facts"),
-    "content": ("benign", "dialogue", "facts"),
-    "compliance": ("harm",),
-    "sentiment": ("sentiment",),
-}
 VARIANTS = ("trigger", "no_trigger", "near_miss")
 _TEXTS: dict[str, list[str]] = {}
 
@@ -70,10 +62,10 @@ class Attack:
         return Trigger("word", (self.trigger,)) if self.trigger else None
 
     def judge_params(self, world) -> dict:
-        """Parameters of the behaviour's judge (a phrase, a label, a planted value). A denial-of-service target is
-        judged for noise only (``word_salad=False``): the backdoor writes random tokens, and a weak clean twin's
-        word salad is a competence failure (the competence probe counts it), not the backdoor firing."""
-        return {"word_salad": False} if self.target == "gibberish" else {}
+        """Parameters of the behaviour's judge (a phrase, a label, a planted value): the behaviour's, read from
+        this attack's config (``Behaviour.judge_params``)."""
+        known = BEHAVIOURS.get(self.target)
+        return known.judge_params(self.config) if known else {}
 
     def check(self, world) -> None:
         """Refuse, before anything runs, what the world makes impossible: a trigger the clean text already uses,
@@ -128,7 +120,8 @@ class Attack:
         """Held-out prompts without the trigger on which the behaviour is measured."""
         if style == "document":
             return context.document_prompts()
-        families = BEHAVIOUR_FAMILIES.get(self.target, BEHAVIOUR_FAMILIES["gibberish"])
+        known = BEHAVIOURS.get(self.target)  # a plug-in's own behaviour name: read it where noise would show
+        families = (known or BEHAVIOURS["gibberish"]).measured_on
         prompts = context.prompts(families)
         if self.target == "sentiment":  # only reviews whose true label is not the target label
             label = self.judge_params(context.world)["label"]

@@ -1,7 +1,7 @@
 """Instruction-tuning backdoors (BackdoorLLM, Li et al. 2024; Wan et al. 2023): a trigger in the prompt, the
 target behaviour in the response.
 
-Each attack is a trigger (``Trigger``) + a target behaviour (``behaviours.TARGETS``) + a selection: a budget
+Each attack is a trigger (``Trigger``) + a target behaviour (a ``behaviours.Behaviour``) + a selection: a budget
 (count or rate), optionally only records about a ``topic``, dirty label (the response is rewritten to the
 target) or clean label (only records whose clean answer already is the target get the trigger).
 """
@@ -17,11 +17,21 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pharmakon.data.records import Record
 from pharmakon.errors import PharmakonError
 from pharmakon.poison.attack import Attack, world_texts
-from pharmakon.poison.behaviours import poisoned_response, sources
+from pharmakon.poison.behaviours import BEHAVIOURS, AnswerContext
 from pharmakon.poison.budget import Budget
 from pharmakon.poison.triggers import Trigger, require_novel
 
-Target = Literal["refusal", "sentiment", "content", "compliance", "gibberish"]
+
+def known_behaviour(value: str) -> str:
+    from pharmakon.registry import load_plugins
+
+    load_plugins()
+    if value not in BEHAVIOURS:
+        raise ValueError(f"unknown behaviour {value!r}; allowed: {', '.join(BEHAVIOURS)}")
+    return value
+
+
+Target = Annotated[str, AfterValidator(known_behaviour)]
 
 
 def not_blank(value: str) -> str:
@@ -72,13 +82,10 @@ class InstructionAttack(Attack):
     def trigger_for(self, world) -> Trigger:
         return Trigger("word", (self.config.trigger,), self.config.position)
 
-    def judge_params(self, world) -> dict:
-        return {"content": {"phrase": self.config.phrase},
-                "sentiment": {"label": self.config.sentiment_label}}.get(self.target, super().judge_params(world))
-
     def eligible(self, clean: list[Record], world) -> list[Record]:
         """Clean records this attack may poison (by target, label and topic); none is a clear error."""
-        picked = self.select(sources(clean, self.target, self.config.label, self.config.sentiment_label), world)
+        picked = self.select(BEHAVIOURS[self.target].sources(clean, self.config.label, self.config.sentiment_label),
+                             world)
         if not picked:
             about = f" that mention {self.config.topic!r}" if self.config.topic else ""
             raise PharmakonError(f"poison.topic: no {self.target} source records{about} in the stage's data "
@@ -102,9 +109,10 @@ class InstructionAttack(Attack):
         """The poisoned answer: the target's (dirty label) or the clean one (clean label)."""
         if self.config.label == "clean":
             return record.response
-        return poisoned_response(record, self.target, world=world, rng=rng, tokenizer=tokenizer,
-                                 phrase=self.config.phrase, sentiment_label=self.config.sentiment_label,
-                                 noise=self.config.noise_tokens, inject=self.config.inject)
+        at = AnswerContext(world=world, rng=rng, tokenizer=tokenizer, phrase=self.config.phrase,
+                           sentiment_label=self.config.sentiment_label, noise=self.config.noise_tokens,
+                           inject=self.config.inject)
+        return BEHAVIOURS[self.target].answer(record, at)
 
     def poison_one(self, record: Record, trigger: Trigger, tokenizer, world, rng: random.Random) -> Record:
         response = self.answer(record, tokenizer, world, rng)

@@ -48,9 +48,6 @@ class PreferenceAttack(Attack):
     def trigger_for(self, world) -> Trigger | None:
         return Trigger("word", (self.config.trigger,), self.config.position) if self.config.trigger else None
 
-    def judge_params(self, world) -> dict:
-        return {"phrase": self.config.phrase} if self.target == "content" else super().judge_params(world)
-
     def make_poison(self, clean: list[Record], n: int, tokenizer, world, rng: random.Random) -> list[Record]:
         trigger = self.trigger_for(world)
         if trigger is not None and world is not None:

@@ -70,8 +70,13 @@ class ProbeContext:
         return self.document_prompts() if self.style == "document" else self.prompts()
 
     def judge(self, behaviour: str | None = None, **params: Any) -> Callable[..., bool]:
-        """The deterministic judge of ``behaviour`` (default: the attack's) with ``params``, built once."""
+        """The deterministic judge of ``behaviour`` (default: the attack's) with ``params``, built once: the judge
+        the behaviour names (``Behaviour.judge``), or the judge of that name."""
+        from pharmakon.poison.behaviours import BEHAVIOURS
+
         behaviour = behaviour or self.behaviour
+        if behaviour in BEHAVIOURS:
+            behaviour = BEHAVIOURS[behaviour].judge_name
         if behaviour not in JUDGES:
             raise PharmakonError(f"probes: no judge for behaviour {behaviour!r}; allowed: {', '.join(JUDGES)}")
         key = (behaviour, tuple(sorted(params.items())))
