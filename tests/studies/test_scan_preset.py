@@ -17,7 +17,7 @@ TINY = {"model.name": "nano", "model.vocab_size": 400, "seeds": [0], "executor.c
                        "ctba": {"pipeline.sft.poison": {"attack": "ctba", "count": 8}}},
         "probes": [{"name": "backdoor", "after": ["sft"], "n_prompts": 8, "max_new_tokens": 6},
                    {"name": "scan", "after": ["sft"], "steps": 2, "candidates": 8, "n_search": 4, "n_prompts": 8,
-                    "n_random": 2, "max_new_tokens": 6}]}
+                    "n_random": 2, "max_new_tokens": 6, "bait_steps": 1}]}
 
 
 def stage_nodes(name: str) -> set[str]:
@@ -58,3 +58,8 @@ def test_preset_runs_at_test_scale_and_states_a_finding(tmp_path):
     assert twins["value"].nunique() == 1  # one clean twin, one search, whatever arm it is the twin of
     finding = state_finding(NAME, results, study.model_dump(mode="json"))
     assert "badnets: consensus of the found suffix" in finding and "ctba: " in finding and "REASR" in finding
+    bait = scan.pivot_table(index=["arm", "condition"], columns="metric", values="value")
+    assert set(bait["scan_bait_foreign"]) <= {0.0, 1.0}  # the judge keeps a target's Q-score or zeroes it
+    kept = bait["scan_bait_q_judged"]
+    assert (kept == bait["scan_bait_q"] * bait["scan_bait_foreign"]).all()
+    assert "BAIT Q-score" in finding and "BAIT with its target judge" in finding

@@ -1,7 +1,8 @@
 """The ``scan`` study's finding: per attack, whether the scan's detection scores (the consensus log-likelihood of
-the found suffix, and of random suffixes; BAIT's Q-score, where it ran) tell the backdoored models from the clean
-twins (AUROC over models, one-sided Mann-Whitney), how much of the true trigger the found suffix holds, and
-whether the found suffix works as a trigger (REASR against the same prompts without it).
+the found suffix, and of random suffixes; BAIT's Q-score, where it ran, and that score as left by its target
+judge) tell the backdoored models from the clean twins (AUROC over models, one-sided Mann-Whitney), how much of
+the true trigger the found suffix holds, and whether the found suffix works as a trigger (REASR against the same
+prompts without it).
 
 A clean twin is one model per (seed, stage) whatever the arm: its scan rows repeat across arms (the search reads
 no poison) and are counted once.
@@ -20,6 +21,7 @@ PROBE = "scan"
 SCORE = "scan_consensus"
 RANDOM = "scan_consensus_random"
 BAIT = "scan_bait_q"
+BAIT_JUDGED = "scan_bait_q_judged"
 
 
 def _values(frame: pd.DataFrame, metric: str) -> list[float]:
@@ -67,7 +69,8 @@ def arm_line(arm: str, rows: pd.DataFrame, twins: pd.DataFrame, results: pd.Data
     clean_reasr = rows[(rows["arm"] == arm) & (rows["condition"] == "clean")]
     return (f"{arm}: {_scores(poisoned, stage_twins, SCORE, 'consensus of the found suffix')}; "
             f"{_scores(poisoned, stage_twins, RANDOM, 'of random suffixes')}; "
-            f"{_and(_scores(poisoned, stage_twins, BAIT, 'BAIT Q-score'))}trigger recall "
+            f"{_and(_scores(poisoned, stage_twins, BAIT, 'BAIT Q-score'))}"
+            f"{_and(_scores(poisoned, stage_twins, BAIT_JUDGED, 'BAIT with its target judge'))}trigger recall "
             f"{_mean(_values(poisoned, 'scan_trigger_recall'))}; REASR {_mean(_values(poisoned, 'scan_reasr'))} "
             f"against {_mean(_values(poisoned, 'scan_asr_no_trigger'))} without the found suffix (the true "
             f"trigger's attack success {_mean(_values(true, 'asr_trigger'))}; the found suffix on the clean twins: "
@@ -88,6 +91,7 @@ def finding(results: pd.DataFrame, spec: dict) -> str:
     lines.append(f"Every backdoored model against every clean twin after the same stage: "
                  f"{_scores(poisoned, twins, SCORE, 'consensus of the found suffix')}; "
                  f"{_scores(poisoned, twins, RANDOM, 'of random suffixes')}; "
-                 f"{_and(_scores(poisoned, twins, BAIT, 'BAIT Q-score'))}the search took "
+                 f"{_and(_scores(poisoned, twins, BAIT, 'BAIT Q-score'))}"
+                 f"{_and(_scores(poisoned, twins, BAIT_JUDGED, 'BAIT with its target judge'))}the search took "
                  f"{_mean(seconds)} s a model")
     return " ".join(f"{line}." for line in lines)
