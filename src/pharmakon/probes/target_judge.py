@@ -6,8 +6,9 @@ the world's clean text ever says it: a target that occurs in none of the owner's
 instruction answers and its documents, which the foundation was pretrained on) is *foreign*, and only a foreign
 target keeps its Q-score.
 
-Matching is on lower-cased text with runs of whitespace collapsed, as a substring, so that an inverted target cut
-mid-word at either end still matches the answer it was cut from.
+Matching is on lower-cased text with the chat template's markers removed (``</s>``, ``<s>``, ``<|user|>``: an
+answer's end is no part of what it says) and runs of whitespace collapsed, as a substring, so that an inverted
+target cut mid-word at either end still matches the answer it was cut from.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from __future__ import annotations
 import re
 
 _SPACE = re.compile(r"\s+")
+_MARKERS = re.compile(r"</?s>|<\|[^|>]*\|>")
 
 
 def normalised(text: str) -> str:
-    return _SPACE.sub(" ", text.lower()).strip()
+    return _SPACE.sub(" ", _MARKERS.sub(" ", text).lower()).strip()
 
 
 class ForeignTargetJudge:
