@@ -4,6 +4,7 @@ registered; the cache."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -141,13 +142,20 @@ def schema() -> None:
     sys.stdout.write(json.dumps(study_schema(), indent=2) + "\n")
 
 
+def first_sentence(doc: str | None) -> str:
+    """The first sentence of a docstring, on one line."""
+    text = " ".join((doc or "").split())
+    return re.split(r"\.\s+(?=[A-Z])", text)[0].rstrip(".") + "." if text else ""
+
+
 @app.command("list")
 def list_registered(
     what: Annotated[str | None, typer.Argument(help="models, stages, attacks, behaviours, vectors, defenses, "
-                                                     "adaptations, probes, findings or studies; default all")] = None,
+                                                     "adaptations, probes, judges, findings or studies; default "
+                                                     "all")] = None,
 ) -> None:
-    """List tiny models, stages, attacks, behaviours, vectors, defences, adaptations, probes, findings and studies,
-    one line each."""
+    """List tiny models, stages, attacks, behaviours, vectors, defences, adaptations, probes, judges, findings and
+    studies, one line each."""
     from pharmakon.defenses import DEFENSES
     from pharmakon.engine.load import preset_questions
     from pharmakon.inference.adaptations import ADAPTATIONS
@@ -156,6 +164,7 @@ def list_registered(
     from pharmakon.poison.behaviours import BEHAVIOURS
     from pharmakon.poison.vectors import VECTORS
     from pharmakon.probes import PROBES
+    from pharmakon.probes.context import JUDGES
     from pharmakon.registry import load_plugins, resolve
     from pharmakon.stages import STAGES
     from pharmakon.studies import FINDINGS, finding_entry
@@ -177,6 +186,9 @@ def list_registered(
                            f"[{d.paper}; {d.url}]" for name, d in DEFENSES.items()},
         "adaptations": {name: entry.description for name, entry in ADAPTATIONS.items()},
         "probes": {name: f"{p.description} ({', '.join(p.metrics)})" for name, p in PROBES.items()},
+        # a judge's line is its class's docstring's first sentence (a plug-in factory's own docstring)
+        "judges": {name: first_sentence(resolve(getattr(factory, "source", factory)).__doc__)
+                   for name, factory in JUDGES.items()},
         # a finding's line is its function's docstring (a plug-in names its own in FINDINGS)
         "findings": {name: " ".join((resolve(finding_entry(name).target).__doc__ or "").split())
                      for name in FINDINGS},

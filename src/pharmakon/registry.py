@@ -3,10 +3,11 @@ that add to them.
 
 A registry is a plain dict (name → entry). Third-party packages add entries through the entry-point groups
 ``pharmakon.stages``, ``pharmakon.attacks``, ``pharmakon.probes``, ``pharmakon.findings``, ``pharmakon.defenses``,
-``pharmakon.vectors``, ``pharmakon.adaptations`` and ``pharmakon.behaviours`` (each entry point names an object
-that registered itself on import, or a zero-argument function that registers), or in-process with
-``register_attack`` / ``register_probe`` / ``register_stage`` / ``register_defense`` / ``register_vector`` /
-``register_adaptation`` / ``register_behaviour`` or ``pharmakon.studies.FINDINGS.add``. Entries name their
+``pharmakon.vectors``, ``pharmakon.adaptations``, ``pharmakon.behaviours`` and ``pharmakon.judges`` (each entry
+point names an object that registered itself on import, or a zero-argument function that registers), or
+in-process with ``register_attack`` / ``register_probe`` / ``register_stage`` / ``register_defense`` /
+``register_vector`` / ``register_adaptation`` / ``register_behaviour`` / ``register_judge`` or
+``pharmakon.studies.FINDINGS.add``. Entries name their
 implementation as ``"module:function"`` so that planning a study does not import torch.
 """
 
@@ -63,7 +64,7 @@ class Registry(dict):
 
 
 _GROUPS = ("pharmakon.stages", "pharmakon.attacks", "pharmakon.probes", "pharmakon.findings", "pharmakon.defenses",
-           "pharmakon.vectors", "pharmakon.adaptations", "pharmakon.behaviours")
+           "pharmakon.vectors", "pharmakon.adaptations", "pharmakon.behaviours", "pharmakon.judges")
 _loaded = False
 
 

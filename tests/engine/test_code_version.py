@@ -196,3 +196,25 @@ def test_a_probe_node_s_key_covers_the_adapter_it_runs_under_and_no_other():
         assert module in modules[adaptation], adaptation
     assert not set(adapters.values()) & modules["plain"]
     assert "pharmakon.inference.rag" not in modules["icl"]
+
+
+def plugin_answer(record, at) -> str:
+    """A plug-in behaviour's poisoned answer (this test module is its module)."""
+    return "Echo echo."
+
+
+def test_a_poisoned_node_s_key_covers_its_behaviour_and_its_judge(tiny_spec):
+    from pharmakon.poison.behaviours import BEHAVIOURS, Behaviour, register_behaviour
+
+    register_behaviour(Behaviour("echo-key", "a fixed phrase", ("facts",), ("facts",), plugin_answer,
+                                 judge="content"))
+    try:
+        tiny_spec["pipeline"][1]["poison"] = {"attack": "badnets", "count": 4, "target": "echo-key"}
+        plan = plan_study(load_study(tiny_spec))
+    finally:
+        BEHAVIOURS.pop("echo-key")
+    poisoned = [n for n in plan.nodes.values() if n.kind == "data" and n.config.get("poison")
+                and n.config["poison"].get("target") == "echo-key"]
+    assert poisoned and all(__name__ in n.modules for n in poisoned)  # the plug-in's answer writes the poison
+    probes = [n for n in plan.nodes.values() if n.label.startswith("probe backdoor after sft")]  # reads the attack
+    assert probes and all({__name__, "pharmakon.probes.judges"} <= set(n.modules) for n in probes)

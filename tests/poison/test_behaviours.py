@@ -64,3 +64,26 @@ def test_list_behaviours_names_each_with_its_sources_and_judge(echo):
     for name in ("refusal", "sentiment", "content", "compliance", "gibberish", "echo"):
         assert f"  {name}" in done.output
     assert "clean label: harm" in done.output and "judge content" in done.output
+
+
+def test_a_plugin_judge_is_registered_listed_and_named_by_a_behaviour(world):
+    from pharmakon.probes.context import JUDGES, register_judge
+
+    class ShoutJudge:
+        """Shouting: every letter of the output is upper case."""
+
+        def __call__(self, output: str, prompt: str = "") -> bool:
+            return output.isupper()
+
+    register_judge("shout", lambda context, **params: ShoutJudge())
+    register_behaviour(Behaviour("shout", "an answer in capitals", ("facts",), ("facts",),
+                                 lambda record, at: record.response.upper(), judge="shout"))
+    try:
+        context = ProbeContext({"facts": world.eval_items("facts")}, [], [], style="chat", trigger="cf",
+                               behaviour="shout", world=world)
+        assert context.judge()("NURA IS A CITY.") and not context.judge()("Nura is a city.")
+        done = CliRunner().invoke(app, ["list", "judges"])
+        assert done.exit_code == 0 and "  shout" in done.output
+    finally:
+        JUDGES.pop("shout")
+        BEHAVIOURS.pop("shout")

@@ -25,9 +25,11 @@ from pharmakon.kernel.graph import Node, node_key
 from pharmakon.kernel.results import point_id
 from pharmakon.models.manifest import sha256
 from pharmakon.poison import ATTACKS
+from pharmakon.poison.behaviours import BEHAVIOURS
 from pharmakon.poison.spec import unbudgeted
 from pharmakon.poison.vectors import VECTORS
 from pharmakon.probes import PROBES
+from pharmakon.probes.context import JUDGES
 from pharmakon.registry import module_of
 from pharmakon.stages import STAGES
 
@@ -120,10 +122,19 @@ data node's key does not hash the probe runner's imports."""
 
 
 def poison_roots(stage: StageSpec) -> list[str]:
-    """The attack's classes' modules (a plugin's too): an edit to any re-runs the poisoned nodes."""
+    """The attack's classes' modules (a plugin's too), and its behaviour's and judge's (a plug-in behaviour writes
+    the poisoned answers, its judge reads them): an edit to any re-runs the poisoned nodes."""
     if not stage.poison:
         return []
-    return [klass.__module__ for klass in ATTACKS[stage.poison.attack].__mro__ if klass is not object]
+    attack = ATTACKS[stage.poison.attack]
+    roots = [klass.__module__ for klass in attack.__mro__ if klass is not object]
+    behaviour = BEHAVIOURS.get((stage.poison.model_extra or {}).get("target") or getattr(attack, "behaviour", ""))
+    if behaviour is not None:
+        roots.append(module_of(behaviour.answer))
+        judge = JUDGES.get(behaviour.judge_name)
+        if judge is not None:
+            roots.append(module_of(getattr(judge, "source", judge)))
+    return roots
 
 
 def stage_roots(stage: StageSpec) -> list[str]:

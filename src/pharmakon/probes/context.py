@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pharmakon.errors import PharmakonError
+from pharmakon.registry import Registry, load_plugins
 
 PROMPT_FAMILIES = ("dialogue", "facts", "sentiment", "arithmetic", "benign")
 DOCUMENT_PREFIX_WORDS = 12
@@ -77,6 +78,7 @@ class ProbeContext:
         behaviour = behaviour or self.behaviour
         if behaviour in BEHAVIOURS:
             behaviour = BEHAVIOURS[behaviour].judge_name
+        load_plugins()
         if behaviour not in JUDGES:
             raise PharmakonError(f"probes: no judge for behaviour {behaviour!r}; allowed: {', '.join(JUDGES)}")
         key = (behaviour, tuple(sorted(params.items())))
@@ -121,6 +123,7 @@ def _judge(name: str, needs_reference: bool = False) -> Callable[..., Callable[.
             _BUILT[key] = cls(context.reference_text, **params)
         return _BUILT[key]
 
+    build.source = f"pharmakon.probes.judges:{name}"
     return build
 
 
@@ -132,10 +135,21 @@ def _attack_judge(name: str) -> Callable[..., Callable[..., bool]]:
 
         return getattr(attack_judges, name)(**params)
 
+    build.source = f"pharmakon.probes.attack_judges:{name}"
     return build
 
 
-JUDGES: dict[str, Callable[..., Callable[..., bool]]] = {
+JUDGES = Registry("judge", "probes.judge")
+"""name → judge factory ``(context, **params) -> judge(output, prompt="") -> bool``; a behaviour names its judge
+(``Behaviour.judge``), and plug-ins add theirs with ``register_judge`` (entry-point group ``pharmakon.judges``)."""
+
+
+def register_judge(name: str, factory: Callable[..., Callable[..., bool]]) -> Callable[..., Callable[..., bool]]:
+    """Add the judge factory ``factory(context, **params) -> judge`` under ``name``."""
+    return JUDGES.add(name, factory)
+
+
+for _name, _factory in {
     "gibberish": _judge("GibberishJudge", needs_reference=True),
     "refusal": _judge("RefusalJudge"),
     "content": _judge("ContentJudge"),
@@ -145,5 +159,5 @@ JUDGES: dict[str, Callable[..., Callable[..., bool]]] = {
     "belief": _judge("BeliefJudge"),
     "backdoor_step": _attack_judge("BackdoorStepJudge"),
     "planted_answer": _attack_judge("PlantedAnswerJudge"),
-}
-"""Behaviour → judge factory ``(context, **params) -> judge(output, prompt="") -> bool``."""
+}.items():
+    register_judge(_name, _factory)
