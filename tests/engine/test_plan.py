@@ -93,3 +93,19 @@ def test_keys_change_with_config_and_with_the_code(tiny_spec, monkeypatch):
     changed = plan_study(load_study(tiny_spec))
     moved = {changed.nodes[k].label.split(" [")[0] for k in set(changed.nodes) - set(base.nodes)}
     assert "sft" in moved and "dpo" in moved and "pretrain" not in moved
+
+
+def test_a_node_wired_with_inputs_its_kind_does_not_declare_is_refused(tiny_spec):
+    import pytest
+
+    from pharmakon.errors import PharmakonError
+
+    plan = plan_study(load_study(tiny_spec))
+    with pytest.raises(PharmakonError, match="node 'x' of kind stage lacks input data; allowed: model, data"):
+        plan.add("stage", "x", {}, {"model": "k", "tokenizer": "t"}, 0, [])
+    with pytest.raises(PharmakonError, match="node 'y' of kind init has inputs it does not read: data"):
+        plan.add("init", "y", {}, {"tokenizer": "t", "data": "d"}, 0, [])
+    with pytest.raises(PharmakonError, match="unknown node kind 'train'"):
+        plan.add("train", "z", {}, {}, 0, [])
+    kinds = {node.kind for node in plan.nodes.values()}
+    assert {"tokenizer", "init", "data", "stage", "probe"} <= kinds  # every node of a real plan passed the check

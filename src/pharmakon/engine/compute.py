@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pharmakon.engine.kinds import KINDS
 from pharmakon.errors import PharmakonError, StageInputError
 from pharmakon.kernel.graph import Node
 
 
 def compute_node(node: Node, inputs: dict[str, Path], out: Path) -> None:
     """Run ``node``'s kind on its config, inputs and seed, writing into ``out`` (imported in Ray workers too)."""
-    from pharmakon.engine.nodes import KINDS
-    from pharmakon.engine.real_nodes import REAL_KINDS
     from pharmakon.stages.common import silence_libraries
 
     silence_libraries()  # no library bars or chatter between our progress lines (also in Ray workers)
     try:
-        {**KINDS, **REAL_KINDS}[node.kind](node.config, inputs, node.seed, out)
+        KINDS.require(node.kind).run(node.config, inputs, node.seed, out)
     except StageInputError as exc:  # the stage's name is in its label, not in its (name-free) config
         where = f"pipeline.{node.label.split(' [')[0]}" if node.kind == "stage" else node.label
         raise PharmakonError(f"{where}.{exc.field}: {exc.message}") from None

@@ -333,7 +333,3 @@ def run_adapted(entry, model, tokenizer, context, config: dict, world: World, se
         rows, generations = entry.probe()(model, tokenizer, context, entry.config(**config["config"]), seed)
     attack_rows, attack_generations = measure_attack(model, tokenizer, adapter, context, seed)
     return list(rows) + attack_rows, list(generations) + attack_generations
-
-
-KINDS = {"tokenizer": run_tokenizer, "data": run_data, "init": run_init, "prepare": run_prepare,
-         "stage": run_stage, "probe-prepare": run_probe_prepare, "probe": run_probe}

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pharmakon.defenses import DEFENSES
 from pharmakon.engine.items import BASE, StageSpec
+from pharmakon.engine.kinds import KINDS, NODES
 from pharmakon.engine.load import validate
 from pharmakon.engine.paths import set_path
 from pharmakon.engine.spec import LINK, Study
@@ -77,7 +78,9 @@ class Plan:
         return self.study.sweep.columns
 
     def add(self, kind: str, label: str, config: dict, inputs: dict, seed: int | None, roots: list[str]) -> str:
-        """The node's key; its code version hashes every module ``roots`` (modules or ``module:function``) import."""
+        """The node's key; its code version hashes every module ``roots`` (modules or ``module:function``) import.
+        A node wired with inputs its kind does not declare is refused."""
+        KINDS.require(kind).check_inputs(inputs, label)
         modules = closure(roots)
         code = code_version(list(modules))
         key = node_key(kind, config, inputs, seed, code)
@@ -114,11 +117,6 @@ def grid(study: Study) -> list[Point]:
             raise PharmakonError(f"sweep: {exc} (at {swept})") from None
         points.append(Point(point_id(swept), swept, point_study))
     return points
-
-
-NODES = "pharmakon.engine.nodes"
-"""The kernel module that runs every kind of node: each node is rooted at the functions that run its kind, so a
-data node's key does not hash the probe runner's imports."""
 
 
 def poison_roots(stage: StageSpec) -> list[str]:

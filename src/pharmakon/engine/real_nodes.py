@@ -38,6 +38,3 @@ def run_convert(config: dict, inputs: dict, seed: int | None, out: Path) -> None
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     model.generation_config.eos_token_id = tokenizer.eos_token_id
     save_model(model, tokenizer, out / MODEL_DIR)
-
-
-REAL_KINDS = {"real_tokenizer": run_real_tokenizer, "convert": run_convert}

@@ -1,0 +1,25 @@
+"""The engine's node kinds, declared: each kind's runner and the input roles it reads (``kernel/kinds.py``)."""
+
+from __future__ import annotations
+
+from pharmakon.kernel.kinds import KindTable, NodeKind
+
+NODES = "pharmakon.engine.nodes"
+"""The engine module that runs every kind of node: each node is rooted at the functions that run its kind, so a
+data node's key does not hash the probe runner's imports."""
+REAL = "pharmakon.engine.real_nodes"
+
+KINDS = KindTable()
+for _kind in (
+    NodeKind("tokenizer", f"{NODES}:run_tokenizer"),
+    NodeKind("init", f"{NODES}:run_init", needs=("tokenizer",)),
+    NodeKind("data", f"{NODES}:run_data", needs=("tokenizer",), may=("model",)),  # model: crafting or scoring
+    NodeKind("prepare", f"{NODES}:run_prepare", needs=("model", "data", "tokenizer"), may=("reward_model",)),
+    NodeKind("stage", f"{NODES}:run_stage", needs=("model", "data", "tokenizer"), may=("reward_model", "prepared")),
+    NodeKind("probe-prepare", f"{NODES}:run_probe_prepare", needs=("model", "tokenizer")),
+    NodeKind("probe", f"{NODES}:run_probe", needs=("model", "tokenizer"),
+             may=("reference", "data", "stage_input", "prepared")),
+    NodeKind("real_tokenizer", f"{REAL}:run_real_tokenizer"),
+    NodeKind("convert", f"{REAL}:run_convert", needs=("tokenizer",)),
+):
+    KINDS.declare(_kind)
