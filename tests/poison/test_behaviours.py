@@ -54,7 +54,8 @@ def test_the_built_in_behaviours_answer_as_their_names_say(world, tokenizer):
 
 
 def test_an_unknown_behaviour_is_refused_with_the_allowed_names():
-    with pytest.raises(ValidationError, match="unknown behaviour 'refusl'; allowed: refusal, sentiment"):
+    expected = "unknown behaviour 'refusl'; did you mean 'refusal'\\? allowed: refusal, sentiment"
+    with pytest.raises(ValidationError, match=expected):
         ATTACKS["badnets"](budget=Budget(count=1), target="refusl")
 
 

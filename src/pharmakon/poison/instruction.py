@@ -8,6 +8,7 @@ target) or clean label (only records whose clean answer already is the target ge
 
 from __future__ import annotations
 
+import difflib
 import random
 import re
 from typing import Annotated, Literal
@@ -27,7 +28,9 @@ def known_behaviour(value: str) -> str:
 
     load_plugins()
     if value not in BEHAVIOURS:
-        raise ValueError(f"unknown behaviour {value!r}; allowed: {', '.join(BEHAVIOURS)}")
+        close = difflib.get_close_matches(value, list(BEHAVIOURS), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ValueError(f"unknown behaviour {value!r}; {hint}allowed: {', '.join(BEHAVIOURS)}")
     return value
 
 
