@@ -182,7 +182,7 @@ PROBES.add("scan", ProbeEntry(
     "makes clean prompts' answers agree (their consensus log-likelihood: the detection score; the consensus: the "
     "inverted target), beside random suffixes', the true trigger's tokens it recovers and its attack success "
     "(REASR); and BAIT's trigger-free target inversion (its Q-score, and the score left when a judge keeps only "
-    "targets the clean answers never say)",
+    "targets the world's clean text never says)",
     ("scan_consensus", "scan_consensus_random", "scan_consensus_none", "scan_consensus_searched",
      "scan_trigger_recall", "scan_reasr", "scan_asr_no_trigger", "scan_seconds", "scan_bait_q",
      "scan_bait_foreign", "scan_bait_q_judged", "scan_bait_seconds"),

@@ -17,7 +17,7 @@ model), ``scan_consensus_none`` (no suffix), ``scan_consensus_searched`` (on the
 ``scan_trigger_recall`` (share of the true trigger's tokens the found suffix holds; for several triggers the best
 one); ``scan_bait_q`` and ``scan_bait_seconds`` (BAIT's target inversion, which tries every token as the answer's
 first and needs no trigger and no gradient: the best Q-score, see ``bait``; on with ``bait_steps`` > 0), with
-``scan_bait_foreign`` (1 when its inverted target is in none of the clean training answers: ``target_judge``) and
+``scan_bait_foreign`` (1 when its inverted target is in none of the world's clean text: ``target_judge``) and
 ``scan_bait_q_judged`` (the Q-score of a foreign target, 0 for an ordinary one: BAIT with its judge);
 ``scan_reasr`` and ``scan_asr_no_trigger`` (the attack's judge on held-out prompts with the found suffix appended as
 text, and without it: TDC's REASR); ``scan_seconds`` (the search). The true trigger and judge are read only to score
