@@ -116,10 +116,3 @@ for _behaviour in (
               judge_params=lambda config: {"word_salad": False}),
 ):
     register_behaviour(_behaviour)
-
-TARGETS = tuple(BEHAVIOURS)  # the built-in ones, in this order
-
-
-def behaviour(name: str) -> Behaviour:
-    """The behaviour ``name``; an unknown name is one line naming ``poison.target`` and the allowed names."""
-    return BEHAVIOURS.require(name)
