@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from pharmakon.kernel.kinds import KindTable, NodeKind
+from pharmakon.kernel.kinds import NodeKind
+from pharmakon.registry import Registry
 
 NODES = "pharmakon.engine.nodes"
 """The engine module that runs every kind of node: each node is rooted at the functions that run its kind, so a
 data node's key does not hash the probe runner's imports."""
 REAL = "pharmakon.engine.real_nodes"
 
-KINDS = KindTable()
+KINDS = Registry("node kind", "plan")
 for _kind in (
     NodeKind("tokenizer", f"{NODES}:run_tokenizer"),
     NodeKind("init", f"{NODES}:run_init", needs=("tokenizer",)),
@@ -22,4 +23,4 @@ for _kind in (
     NodeKind("real_tokenizer", f"{REAL}:run_real_tokenizer"),
     NodeKind("convert", f"{REAL}:run_convert", needs=("tokenizer",)),
 ):
-    KINDS.declare(_kind)
+    KINDS.add(_kind.name, _kind)

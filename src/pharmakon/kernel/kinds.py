@@ -37,16 +37,3 @@ class NodeKind:
 
     def run(self, config: dict, inputs: dict[str, Path], seed: int | None, out: Path) -> None:
         resolve(self.runner)(config, inputs, seed, out)
-
-
-class KindTable(dict):
-    """name → ``NodeKind``."""
-
-    def declare(self, kind: NodeKind) -> NodeKind:
-        self[kind.name] = kind
-        return kind
-
-    def require(self, name: str) -> NodeKind:
-        if name not in self:
-            raise PharmakonError(f"plan: unknown node kind {name!r}; allowed: {', '.join(self)}")
-        return self[name]
