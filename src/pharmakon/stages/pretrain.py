@@ -4,8 +4,9 @@ Documents are wrapped as ``<s> text </s>``, concatenated in a seeded order and c
 ``max_length`` tokens. A plain loop with bf16 autocast where the hardware pays for it (``use_bf16``). Measured
 against the HF ``Trainer`` at equal precision by ``benchmarks/train_throughput.py`` on ``small``: uncompiled, no
 faster (1.00x on a 2-core AMD EPYC without AMX; 1.07x on a 2-core Xeon with AMX, bf16); with ``compile: true``
-(``torch.compile``, the compile outside the clock: 37 s cold, 4 s from Inductor's warm on-disk cache) 1.33x the
-Trainer's faster configuration (uncompiled: its own ``torch_compile`` ran slower) on the AMX machine.
+(``torch.compile``, the compile outside the clock: 37 s cold, 4 s from Inductor's warm on-disk cache) 1.33x and
+1.27x the Trainer's faster configuration (uncompiled: its own ``torch_compile`` ran slower) in two runs on the AMX
+machine.
 """
 
 from __future__ import annotations
