@@ -13,23 +13,34 @@ from pydantic import BaseModel, ValidationError
 NESTED = "@"  # a nested validator's message starts with "@<sub path>: "
 
 
-def unknown_key_message(key: str, allowed: list[str]) -> str:
+def unknown_key_message(key: str, allowed: list[str], what: str = "field") -> str:
     close = difflib.get_close_matches(key, allowed, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
-    return f"unknown field; {hint}allowed: {', '.join(allowed)}"
+    return f"unknown {what}; {hint}allowed: {', '.join(allowed)}"
 
 
-def flat_config(owner: BaseModel, config_model: type[BaseModel], own_fields: list[str], skip=()) -> dict:
-    """Validate ``owner``'s extra fields against ``config_model``; return them with every default filled in."""
+def flat_config(owner: BaseModel, config_model: type[BaseModel], own_fields: list[str], skip=(),
+                what: str = "field") -> dict:
+    """Validate ``owner``'s extra fields against ``config_model``; return them with every default filled in.
+
+    The one validator of every flat spec item (a stage, probe, attack, adaptation, defence or vector: its own
+    fields beside its registered config's): an unknown key is ``@<key>: unknown <what>; allowed: …`` (``what``
+    names the owner where a message should, e.g. "parameter of defence 'dedup'"), a bad value
+    ``@<field>: <pydantic's message> (got <value>)``."""
     extra = dict(owner.model_extra or {})
     allowed = [f for f in config_model.model_fields if f not in skip]
     for key in extra:
         if key not in allowed:
-            raise ValueError(f"{NESTED}{key}: {unknown_key_message(key, [*own_fields, *allowed])}")
+            raise ValueError(f"{NESTED}{key}: {unknown_key_message(key, [*own_fields, *allowed], what)}")
     try:
         config = config_model(**extra)
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"])
-        raise ValueError(f"{NESTED}{where}: {str(error['msg']).removeprefix('Value error, ')}") from None
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if message.startswith(NESTED):  # a config's own validator named the field
+            raise ValueError(message) from None
+        if "input" in error and where:
+            message += f" (got {error['input']!r})"
+        raise ValueError(f"{NESTED}{where}: {message}" if where else message) from None
     return {k: v for k, v in config.model_dump(mode="json").items() if k not in skip}

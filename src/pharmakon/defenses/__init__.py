@@ -8,14 +8,13 @@ A spec names a defence as ``{name: dedup, threshold: 0.7}``; ``build_defense`` v
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from pharmakon.config import NESTED
+from pharmakon.config import NESTED, flat_config
 from pharmakon.defenses.base import (
     KEEP,
     CleaningReport,
@@ -100,22 +99,7 @@ class DefenseSpec(BaseModel):
             entry = DEFENSES.require(self.name, f"{NESTED}name")
         except PharmakonError as exc:
             raise ValueError(str(exc)) from None
-        params = dict(self.model_extra or {})
-        allowed = list(entry.config.model_fields)
-        for key in params:
-            if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
-                raise ValueError(f"{NESTED}{key}: unknown parameter of defence {self.name!r}; {hint}"
-                                 f"allowed: {', '.join(allowed)}")
-        try:
-            config = entry.config(**params)
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            where = ".".join(str(part) for part in error["loc"])
-            message = str(error["msg"]).removeprefix("Value error, ")
-            raise ValueError(f"{NESTED}{where}: {message}" if where else message) from None
-        self.__pydantic_extra__ = config.model_dump(mode="json")
+        self.__pydantic_extra__ = flat_config(self, entry.config, [], what=f"parameter of defence {self.name!r}")
         return self
 
     @property

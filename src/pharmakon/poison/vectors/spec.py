@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from pharmakon.config import flat_config
 from pharmakon.data.records import Record
 from pharmakon.errors import PharmakonError
 from pharmakon.poison.vectors.base import Batch, Delivery, Outcome, Vector, VectorConfig, field_error, one_line, streams
@@ -34,18 +35,8 @@ class VectorSpec(BaseModel):
             close = difflib.get_close_matches(self.name, list(VECTORS), n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise field_error("name", f"unknown vector {self.name!r}; {hint}allowed: {', '.join(sorted(VECTORS))}")
-        config_model = VECTORS[self.name].config_model
-        allowed = list(config_model.model_fields)
-        for key in self.model_extra or {}:
-            if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
-                raise field_error(key, f"unknown field of {self.name!r}; {hint}allowed: name, {', '.join(allowed)}")
-        try:
-            config = config_model(**(self.model_extra or {}))
-        except ValidationError as exc:
-            raise ValueError("@" + one_line(exc, "")) from None
-        self.__pydantic_extra__ = config.model_dump(mode="json")
+        self.__pydantic_extra__ = flat_config(self, VECTORS[self.name].config_model, ["name"],
+                                              what=f"field of {self.name!r}")
         return self
 
     @property
