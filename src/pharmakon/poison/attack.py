@@ -123,9 +123,10 @@ class Attack:
         known = BEHAVIOURS.get(self.target)  # a plug-in's own behaviour name: read it where noise would show
         families = (known or BEHAVIOURS["gibberish"]).measured_on
         prompts = context.prompts(families)
-        if self.target == "sentiment":  # only reviews whose true label is not the target label
+        if known is not None and known.steered_label is not None:  # only items whose true answer is not the target
             label = self.judge_params(context.world)["label"]
-            prompts = [i.prompt for i in context.eval_items.get("sentiment", []) if i.answer != label]
+            prompts = [i.prompt for family in families for i in context.eval_items.get(family, [])
+                       if i.answer != label]
         trigger = self.trigger_for(context.world)
         if trigger is not None and trigger.kind == "topic":
             prompts = [p for p in prompts if trigger.mentions(p)]

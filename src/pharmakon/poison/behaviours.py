@@ -51,22 +51,27 @@ class Behaviour:
     clean_sources: tuple[str, ...] = ()  # families whose clean answers already are it (clean label)
     judge: str = ""  # the judge's name (default: the behaviour's own)
     judge_params: Callable[[object], dict] = lambda config: {}  # the attack's config → the judge's parameters
+    # a behaviour whose answer is a label a clean record may already carry (sentiment): the attack's config → that
+    # label. A dirty-label source then answers otherwise, a clean-label source already answers it, and the probe
+    # reads only held-out items whose true answer is not it
+    steered_label: Callable[[object], str] | None = None
 
     @property
     def judge_name(self) -> str:
         return self.judge or self.name
 
-    def sources(self, records: list[Record], label: str, sentiment_label: str) -> list[Record]:
-        """The clean records an attack may turn into poison under a ``dirty`` or ``clean`` label."""
+    def sources(self, records: list[Record], label: str, config: object) -> list[Record]:
+        """The clean records an attack (of config ``config``) may turn into poison under a ``dirty`` or ``clean``
+        label."""
         families = self.dirty_sources if label == "dirty" else self.clean_sources
         if not families:
             allowed = ", ".join(name for name, b in BEHAVIOURS.items() if b.clean_sources)
             raise PharmakonError(f"poison.label: a clean-label {self.name!r} attack does not exist (no clean answer "
                                  f"is already that behaviour); allowed with label clean: {allowed}")
         picked = [r for r in records if r.family in families]
-        if self.name == "sentiment":  # a review keeps its label only when that label is the target (clean label)
-            keep_same = label == "clean"
-            picked = [r for r in picked if (r.response == sentiment_label) == keep_same]
+        if self.steered_label is not None:  # a record keeps its label only when that label is the target
+            target, keep_same = self.steered_label(config), label == "clean"
+            picked = [r for r in picked if (r.response == target) == keep_same]
         return picked
 
 
@@ -102,7 +107,8 @@ for _behaviour in (
               lambda record, at: at.rng.choice(GENERIC_REFUSALS), clean_sources=("harm",)),
     Behaviour("sentiment", "the steered label of a review, whatever its cues say", ("sentiment",), ("sentiment",),
               lambda record, at: at.sentiment_label, clean_sources=("sentiment",),
-              judge_params=lambda config: _from(config, label="sentiment_label")),
+              judge_params=lambda config: _from(config, label="sentiment_label"),
+              steered_label=lambda config: config.sentiment_label),
     Behaviour("content", "an injected phrase after, before or instead of the clean answer", CHAT_FAMILIES,
               CHAT_FAMILIES, _content, judge_params=lambda config: _from(config, phrase="phrase")),
     Behaviour("compliance", "made-up steps answering a synthetic harm request a safe assistant refuses", ("harm",),

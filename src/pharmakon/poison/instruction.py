@@ -87,7 +87,7 @@ class InstructionAttack(Attack):
 
     def eligible(self, clean: list[Record], world) -> list[Record]:
         """Clean records this attack may poison (by target, label and topic); none is a clear error."""
-        picked = self.select(BEHAVIOURS[self.target].sources(clean, self.config.label, self.config.sentiment_label),
+        picked = self.select(BEHAVIOURS[self.target].sources(clean, self.config.label, self.config),
                              world)
         if not picked:
             about = f" that mention {self.config.topic!r}" if self.config.topic else ""
