@@ -7,13 +7,13 @@ import pytest
 
 from pharmakon.engine.items import DataSpec
 from pharmakon.engine.load import load_study
+from pharmakon.engine.node_configs import DataKey, DataNode
 from pharmakon.engine.nodes import clean_records
 from pharmakon.errors import PharmakonError
 
 
-def data_config(world, data: DataSpec) -> dict:
-    return {"record_kind": "example", "world": world.config.model_dump(mode="json"), "dataset": None,
-            "data": data.key_fields(), "poison": None}
+def data_config(world, data: DataSpec) -> DataNode:
+    return DataNode(record_kind="example", world=world.config, data=data.key_fields(), poison=None)
 
 
 def test_caps_keep_a_seeded_share_of_the_named_families_only(world):
@@ -53,9 +53,10 @@ def test_chat_examples_add_the_sft_format_to_pretraining_documents(world, tokeni
     """Mixed training: the first n clean instruction examples of a family, as the one template formats them."""
     from pharmakon.data.template import Template
 
-    config = {**data_config(world, DataSpec(chat_examples={"facts": 5, "arithmetic": 2})), "record_kind": "document"}
+    config = data_config(world, DataSpec(chat_examples={"facts": 5, "arithmetic": 2})).model_copy(
+        update={"record_kind": "document"})
     records = clean_records(config, tokenizer)
-    documents = clean_records({**config, "data": DataSpec().key_fields()})
+    documents = clean_records(config.model_copy(update={"data": DataKey()}))
     added = records[len(documents):]
     assert records[: len(documents)] == documents and len(added) == 7
     examples = [r for r in world.instructions() if r.family == "facts"][:5]

@@ -109,3 +109,32 @@ def test_a_node_wired_with_inputs_its_kind_does_not_declare_is_refused(tiny_spec
         plan.add("train", "z", {}, {}, 0, [])
     kinds = {node.kind for node in plan.nodes.values()}
     assert {"tokenizer", "init", "data", "stage", "probe"} <= kinds  # every node of a real plan passed the check
+
+
+def test_a_node_config_is_typed_by_its_kind(tiny_spec):
+    """Every kind validates its config against its model: a field the kind does not read, a missing one or a
+    wrong value is refused in one line, and the runner receives the model."""
+    import pytest
+
+    from pharmakon.engine import node_configs
+    from pharmakon.engine.kinds import KINDS
+    from pharmakon.errors import PharmakonError
+
+    plan = plan_study(load_study(tiny_spec))
+    data = next(n for n in plan.nodes.values() if n.kind == "data")
+    typed = KINDS["data"].typed(data.config, data.label)
+    assert isinstance(typed, node_configs.DataNode) and typed.world.seed == data.config["world"]["seed"]
+    probe = next(n for n in plan.nodes.values() if n.kind == "probe")
+    assert KINDS["probe"].typed(probe.config, probe.label).probe == probe.config["probe"]
+    inputs = {"tokenizer": data.inputs["tokenizer"]}
+    with pytest.raises(PharmakonError, match=r"node 'x' of kind data: config field recipe: Extra inputs are not "
+                                             r"permitted; allowed fields: world, dataset, record_kind"):
+        plan.add("data", "x", {**data.config, "recipe": {}}, inputs, 0, [])
+    with pytest.raises(PharmakonError, match="node 'y' of kind data: config field record_kind: Input should be"):
+        plan.add("data", "y", {**data.config, "record_kind": "essay"}, inputs, 0, [])
+    with pytest.raises(PharmakonError, match="node 'z' of kind init: config field model: Field required") as caught:
+        plan.add("init", "z", {}, {"tokenizer": "t"}, 0, [])
+    assert "\n" not in str(caught.value)
+    for node in plan.nodes.values():  # the plan's own configs validate (Plan.add checked them) and round-trip
+        model = KINDS[node.kind].typed(node.config, node.label)
+        assert KINDS[node.kind].typed(model.model_dump(mode="json"), node.label) == model

@@ -171,15 +171,16 @@ def test_chat_template_formats_prompts_and_the_loss_is_on_the_assistant_turn_onl
 def test_the_builtin_model_converts_into_the_cache_and_answers(tmp_path):
     from pharmakon.data.template import Template
     from pharmakon.engine.nodes import MODEL_DIR, load_model
+    from pharmakon.engine.node_configs import ConvertNode, RealTokenizerNode
     from pharmakon.engine.real_nodes import run_convert, run_real_tokenizer
     from pharmakon.inference.generate import generate
     from pharmakon.models.io import load_model as load_hf
 
     spec = ModelSpec(name="smollm2-135m-instruct")
     assert spec.real and spec.chat and spec.source().name == "SmolLM2-135M-Instruct.Q4_1.gguf"
-    config = {"source": {"path": str(spec.source())}, "chat": True}
-    run_real_tokenizer(config, {}, None, tmp_path / "tok")
-    run_convert(config, {"tokenizer": tmp_path / "tok"}, None, tmp_path / "init")
+    source = {"path": str(spec.source()), "sha256": "unused"}
+    run_real_tokenizer(RealTokenizerNode(source=source, chat=True), {}, None, tmp_path / "tok")
+    run_convert(ConvertNode(source=source), {"tokenizer": tmp_path / "tok"}, None, tmp_path / "init")
     saved = tmp_path / "init" / MODEL_DIR
     assert list(saved.glob("*.safetensors")) and not list(saved.glob("*.gguf"))
     assert "quantization_config" not in json.loads((saved / "config.json").read_text())

@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 from pharmakon.cli import app
 from pharmakon.engine.items import DataSpec
 from pharmakon.engine.load import load_study
+from pharmakon.engine.node_configs import DataNode
 from pharmakon.engine.nodes import clean_records
 from pharmakon.errors import PharmakonError
 from pharmakon.poison import ATTACKS, Budget
@@ -17,9 +18,9 @@ from pharmakon.studies.safety import finding
 SECRET_FIELD = "pipeline.finetune.poison.text"
 
 
-def data_config(world, **data) -> dict:
-    return {"record_kind": "example", "world": world.config.model_dump(mode="json"), "dataset": None,
-            "data": DataSpec(**data).model_dump(mode="json"), "poison": None}
+def data_config(world, **data) -> DataNode:
+    return DataNode(record_kind="example", world=world.config, data=DataSpec(**data).model_dump(mode="json"),
+                    poison=None)
 
 
 def attack(**params):

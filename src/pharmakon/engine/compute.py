@@ -15,7 +15,7 @@ def compute_node(node: Node, inputs: dict[str, Path], out: Path) -> None:
 
     silence_libraries()  # no library bars or chatter between our progress lines (also in Ray workers)
     try:
-        KINDS.require(node.kind).run(node.config, inputs, node.seed, out)
+        KINDS.require(node.kind).run(node.config, inputs, node.seed, out, node.label)
     except StageInputError as exc:  # the stage's name is in its label, not in its (name-free) config
         where = f"pipeline.{node.label.split(' [')[0]}" if node.kind == "stage" else node.label
         raise PharmakonError(f"{where}.{exc.field}: {exc.message}") from None

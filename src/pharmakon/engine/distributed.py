@@ -19,6 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pharmakon.engine.node_configs import StageNode
 from pharmakon.errors import PharmakonError
 
 PAYLOAD = "distributed.json"
@@ -45,18 +46,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def launch_stage(config: dict, inputs: dict, seed: int | None, out: Path) -> None:
+def launch_stage(config: StageNode, inputs: dict, seed: int | None, out: Path) -> None:
     """Train the stage node with ``processes`` workers; raise with the workers' last words if any fails."""
     import torch
 
-    recipe = config["recipe"]
+    recipe = config.recipe
     processes = recipe["processes"]
     scratch = out.parent / f".{out.name}.distributed"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     payload = scratch / PAYLOAD
-    payload.write_text(json.dumps({"config": config, "inputs": {k: str(v) for k, v in inputs.items()},
-                                   "seed": seed, "out": str(out)}))
+    payload.write_text(json.dumps({"config": config.model_dump(mode="json"),
+                                   "inputs": {k: str(v) for k, v in inputs.items()}, "seed": seed, "out": str(out)}))
     gpus = torch.cuda.device_count()
     threads = max(1, (recipe.get("threads") or os.cpu_count() or 1) // processes)
     environment = {**os.environ, "OMP_NUM_THREADS": str(threads), "PHARMAKON_WORKER_THREADS": str(threads)}
@@ -67,5 +68,5 @@ def launch_stage(config: dict, inputs: dict, seed: int | None, out: Path) -> Non
     shutil.rmtree(scratch, ignore_errors=True)
     if done.returncode != 0:
         tail = " | ".join(line for line in done.stderr.strip().splitlines()[-3:])
-        raise PharmakonError(f"pipeline.{config['kind']}.processes: the {processes} training processes failed "
+        raise PharmakonError(f"pipeline.{config.kind}.processes: the {processes} training processes failed "
                              f"(exit {done.returncode}): {tail}")

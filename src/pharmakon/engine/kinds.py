@@ -1,7 +1,9 @@
-"""The engine's node kinds, declared: each kind's runner and the input roles it reads (``kernel/kinds.py``)."""
+"""The engine's node kinds, declared: each kind's typed config (``engine/node_configs.py``), its runner and the
+input roles it reads (``kernel/kinds.py``)."""
 
 from __future__ import annotations
 
+from pharmakon.engine import node_configs as typed
 from pharmakon.kernel.kinds import NodeKind
 from pharmakon.registry import Registry
 
@@ -12,15 +14,18 @@ REAL = "pharmakon.engine.real_nodes"
 
 KINDS = Registry("node kind", "plan")
 for _kind in (
-    NodeKind("tokenizer", f"{NODES}:run_tokenizer"),
-    NodeKind("init", f"{NODES}:run_init", needs=("tokenizer",)),
-    NodeKind("data", f"{NODES}:run_data", needs=("tokenizer",), may=("model",)),  # model: crafting or scoring
-    NodeKind("prepare", f"{NODES}:run_prepare", needs=("model", "data", "tokenizer"), may=("reward_model",)),
-    NodeKind("stage", f"{NODES}:run_stage", needs=("model", "data", "tokenizer"), may=("reward_model", "prepared")),
-    NodeKind("probe-prepare", f"{NODES}:run_probe_prepare", needs=("model", "tokenizer")),
-    NodeKind("probe", f"{NODES}:run_probe", needs=("model", "tokenizer"),
+    NodeKind("tokenizer", typed.TokenizerNode, f"{NODES}:run_tokenizer"),
+    NodeKind("init", typed.InitNode, f"{NODES}:run_init", needs=("tokenizer",)),
+    NodeKind("data", typed.DataNode, f"{NODES}:run_data", needs=("tokenizer",),
+             may=("model",)),  # model: crafting or scoring
+    NodeKind("prepare", typed.PrepareNode, f"{NODES}:run_prepare", needs=("model", "data", "tokenizer"),
+             may=("reward_model",)),
+    NodeKind("stage", typed.StageNode, f"{NODES}:run_stage", needs=("model", "data", "tokenizer"),
+             may=("reward_model", "prepared")),
+    NodeKind("probe-prepare", typed.ProbePrepareNode, f"{NODES}:run_probe_prepare", needs=("model", "tokenizer")),
+    NodeKind("probe", typed.ProbeNode, f"{NODES}:run_probe", needs=("model", "tokenizer"),
              may=("reference", "data", "stage_input", "prepared")),
-    NodeKind("real_tokenizer", f"{REAL}:run_real_tokenizer"),
-    NodeKind("convert", f"{REAL}:run_convert", needs=("tokenizer",)),
+    NodeKind("real_tokenizer", typed.RealTokenizerNode, f"{REAL}:run_real_tokenizer"),
+    NodeKind("convert", typed.ConvertNode, f"{REAL}:run_convert", needs=("tokenizer",)),
 ):
     KINDS.add(_kind.name, _kind)

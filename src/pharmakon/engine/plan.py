@@ -79,8 +79,11 @@ class Plan:
 
     def add(self, kind: str, label: str, config: dict, inputs: dict, seed: int | None, roots: list[str]) -> str:
         """The node's key; its code version hashes every module ``roots`` (modules or ``module:function``) import.
-        A node wired with inputs its kind does not declare is refused."""
-        KINDS.require(kind).check_inputs(inputs, label)
+        A node wired with inputs its kind does not declare, or whose config its kind's typed config refuses, is
+        refused."""
+        node_kind = KINDS.require(kind)
+        node_kind.check_inputs(inputs, label)
+        node_kind.typed(config, label)
         modules = closure(roots)
         code = code_version(list(modules))
         key = node_key(kind, config, inputs, seed, code)

@@ -8,14 +8,15 @@ import os
 import sys
 from pathlib import Path
 
+from pharmakon.engine.node_configs import StageNode
 from pharmakon.engine.nodes import train_stage
 
 
 def main(payload_path: str) -> None:
     """The worker: one rank of the stage's training (``accelerate launch`` sets RANK and WORLD_SIZE)."""
     payload = json.loads(Path(payload_path).read_text())
-    config = payload["config"]
-    config["recipe"]["threads"] = int(os.environ.get("PHARMAKON_WORKER_THREADS", "1"))
+    config = StageNode.model_validate(payload["config"])
+    config.recipe["threads"] = int(os.environ.get("PHARMAKON_WORKER_THREADS", "1"))
     inputs = {k: Path(v) for k, v in payload["inputs"].items()}
     out, rank = Path(payload["out"]), int(os.environ.get("RANK", "0"))
     train_stage(config, inputs, payload["seed"], out, save=rank == 0)
