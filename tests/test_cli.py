@@ -30,6 +30,7 @@ def test_help_lists_the_commands():
 
 def test_list_prints_every_registry_and_the_presets_with_their_question():
     from pharmakon.defenses import DEFENSES
+    from pharmakon.defenses.model import MODEL_DEFENSES
     from pharmakon.engine.load import preset_questions
     from pharmakon.poison import ATTACKS
     from pharmakon.poison.vectors import VECTORS
@@ -39,8 +40,9 @@ def test_list_prints_every_registry_and_the_presets_with_their_question():
 
     result = run_cli("list")
     assert result.exit_code == 0
-    for name in [*STAGES, *ATTACKS, *VECTORS, *DEFENSES, *PROBES, *FINDINGS, "quickstart", "smoke"]:
+    for name in [*STAGES, *ATTACKS, *VECTORS, *DEFENSES, *MODEL_DEFENSES, *PROBES, *FINDINGS, "quickstart", "smoke"]:
         assert f"  {name} " in result.output
+    assert "  fine-pruning prune the MLP neurons" in run_cli("list", "model-defenses").output
     studies = run_cli("list", "studies").output
     assert preset_questions()["quickstart"][:40] in studies.replace("\n", " ")
 

@@ -115,3 +115,35 @@ def test_a_decorated_stage_runs_in_a_pipeline(tiny_plugin_study, tmp_path):
     finally:
         STAGES.pop("continued_pretraining", None)
     assert calls and set(outcome.results.after_stage) == {"pretrain", "continued_pretraining"}
+
+
+MODEL_DEFENCE_PLUGIN = '''
+def register():
+    from pharmakon.defenses.model import MODEL_DEFENSES, ModelDefenseEntry
+    from pharmakon.defenses.model.configs import RetuneConfig
+
+    MODEL_DEFENSES.add("retune-twice", ModelDefenseEntry("pharmakon.defenses.model.retune:CleanRetuning",
+                                                         RetuneConfig, "clean re-tuning, a plug-in's name for it"))
+'''
+
+
+def test_a_model_defence_plugs_in_through_its_entry_point_group(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from pharmakon.cli import app
+    from pharmakon.defenses.model import MODEL_DEFENSES, parse_model_defense
+
+    (tmp_path / "pharmakon_defence_plugin.py").write_text(textwrap.dedent(MODEL_DEFENCE_PLUGIN))
+    info = tmp_path / "pharmakon_defence_plugin-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: pharmakon-defence-plugin\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[pharmakon.model_defenses]\n"
+                                           "retune_twice = pharmakon_defence_plugin:register\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(registry, "_loaded", False)
+    try:
+        name, config = parse_model_defense({"name": "retune-twice", "epochs": 2})  # validating loads the plugins
+        assert name == "retune-twice" and config.epochs == 2
+        assert "  retune-twice clean re-tuning" in CliRunner().invoke(app, ["list", "model-defenses"]).output
+    finally:
+        MODEL_DEFENSES.pop("retune-twice", None)

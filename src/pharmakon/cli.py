@@ -151,12 +151,13 @@ def first_sentence(doc: str | None) -> str:
 @app.command("list")
 def list_registered(
     what: Annotated[str | None, typer.Argument(help="models, stages, attacks, behaviours, vectors, defenses, "
-                                                     "adaptations, probes, judges, findings or studies; default "
-                                                     "all")] = None,
+                                                     "model-defenses, adaptations, probes, judges, findings or "
+                                                     "studies; default all")] = None,
 ) -> None:
-    """List tiny models, stages, attacks, behaviours, vectors, defences, adaptations, probes, judges, findings and
-    studies, one line each."""
+    """List tiny models, stages, attacks, behaviours, vectors, data and model defences, adaptations, probes,
+    judges, findings and studies, one line each."""
     from pharmakon.defenses import DEFENSES
+    from pharmakon.defenses.model import MODEL_DEFENSES
     from pharmakon.engine.load import preset_questions
     from pharmakon.inference.adaptations import ADAPTATIONS
     from pharmakon.models.sizes import TINY_CONFIGS, describe_size
@@ -184,6 +185,7 @@ def list_registered(
                     for name, v in VECTORS.items()},
         "defenses": {name: f"{d.description}{' (scores with the stage input model)' if d.needs_reference else ''} "
                            f"[{d.paper}; {d.url}]" for name, d in DEFENSES.items()},
+        "model-defenses": {name: f"{d.description} [{d.paper}; {d.url}]" for name, d in MODEL_DEFENSES.items()},
         "adaptations": {name: entry.description for name, entry in ADAPTATIONS.items()},
         "probes": {name: f"{p.description} ({', '.join(p.metrics)})" for name, p in PROBES.items()},
         # a judge's line is its class's docstring's first sentence (a plug-in factory's own docstring)

@@ -64,7 +64,8 @@ class Registry(dict):
 
 
 _GROUPS = ("pharmakon.stages", "pharmakon.attacks", "pharmakon.probes", "pharmakon.findings", "pharmakon.defenses",
-           "pharmakon.vectors", "pharmakon.adaptations", "pharmakon.behaviours", "pharmakon.judges")
+           "pharmakon.model_defenses", "pharmakon.vectors", "pharmakon.adaptations", "pharmakon.behaviours",
+           "pharmakon.judges")
 _loaded = False
 
 

@@ -170,8 +170,8 @@ def test_chat_template_formats_prompts_and_the_loss_is_on_the_assistant_turn_onl
 @pytest.mark.slow
 def test_the_builtin_model_converts_into_the_cache_and_answers(tmp_path):
     from pharmakon.data.template import Template
-    from pharmakon.engine.nodes import MODEL_DIR, load_model
     from pharmakon.engine.node_configs import ConvertNode, RealTokenizerNode
+    from pharmakon.engine.nodes import MODEL_DIR, load_model
     from pharmakon.engine.real_nodes import run_convert, run_real_tokenizer
     from pharmakon.inference.generate import generate
     from pharmakon.models.io import load_model as load_hf

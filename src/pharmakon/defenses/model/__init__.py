@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from pharmakon.config import NESTED, flat_config
 from pharmakon.defenses.model.configs import (
     CleanGenConfig,
     CrowConfig,
@@ -77,23 +78,35 @@ MODEL_DEFENSES.add("strip", ModelDefenseEntry(
     "https://arxiv.org/abs/1902.06531"))
 
 
+class ModelDefenseSpec(BaseModel):
+    """A model defence as a spec names it: ``{name: ..., <its config fields>}``, validated by ``flat_config``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+
+    @model_validator(mode="after")
+    def _resolve(self) -> ModelDefenseSpec:
+        try:
+            entry = MODEL_DEFENSES.require(self.name, f"{NESTED}name")
+        except PharmakonError as exc:
+            raise ValueError(str(exc)) from None
+        self.__pydantic_extra__ = flat_config(self, entry.config, [], what=f"parameter of model defence {self.name!r}")
+        return self
+
+
 def parse_model_defense(spec: Any, field: str = "defense") -> tuple[str, ModelDefenseConfig]:
     """The defence's name and validated config; bad input is one line naming ``field.<param>``."""
     if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
         raise PharmakonError(f"{field}: a model defence is a mapping with a 'name' (one of "
                              f"{', '.join(sorted(MODEL_DEFENSES))}), got {spec!r}")
-    params = {k: v for k, v in spec.items() if k != "name"}
-    entry = MODEL_DEFENSES.require(spec["name"], f"{field}.name")
     try:
-        return spec["name"], entry.config(**params)
+        parsed = ModelDefenseSpec(**spec)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join([field, *(str(part) for part in error["loc"])])
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = f"unknown parameter of model defence {spec['name']!r}; allowed: " + ", ".join(
-                entry.config.model_fields)
-        raise PharmakonError(f"{where}: {message}") from None
+        message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        where, _, message = message.removeprefix(NESTED).partition(": ")
+        raise PharmakonError(f"{field}.{where}: {message}") from None
+    return parsed.name, MODEL_DEFENSES[parsed.name].config(**(parsed.model_extra or {}))
 
 
 def build_model_defense(spec: Any, field: str = "defense"):
@@ -102,4 +115,4 @@ def build_model_defense(spec: Any, field: str = "defense"):
     return MODEL_DEFENSES[name].implementation()(config)
 
 
-__all__ = ["MODEL_DEFENSES", "ModelDefenseEntry", "build_model_defense", "parse_model_defense"]
+__all__ = ["MODEL_DEFENSES", "ModelDefenseEntry", "ModelDefenseSpec", "build_model_defense", "parse_model_defense"]
