@@ -1,14 +1,18 @@
 """Flat configs: an item's extra fields validated against a registered config model, and the message helpers.
 
 Shared by every layer that validates a spec item (the engine's stage and probe items, the poison spec, the
-defences, the inference adaptations), so it sits below them all, beside ``pharmakon.errors``.
+defences, model defences and vectors through ``NamedItem``, the inference adaptations), so it sits below them
+all, beside ``pharmakon.errors``.
 """
 
 from __future__ import annotations
 
 import difflib
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from pharmakon.errors import PharmakonError
 
 NESTED = "@"  # a nested validator's message starts with "@<sub path>: "
 
@@ -44,3 +48,36 @@ def flat_config(owner: BaseModel, config_model: type[BaseModel], own_fields: lis
             message += f" (got {error['input']!r})"
         raise ValueError(f"{NESTED}{where}: {message}" if where else message) from None
     return {k: v for k, v in config.model_dump(mode="json").items() if k not in skip}
+
+
+class NamedItem(BaseModel):
+    """A spec item that names a registry entry and sets its parameters flat beside the name (``{name: dedup,
+    threshold: 0.8}``): a defence, a model defence, a vector. On construction the name is looked up in
+    ``registry`` and the parameters validated by ``flat_config`` against the entry's config model; the resolved
+    item carries every default as its extra fields. Subclasses set ``registry``, ``config_of`` (the entry's config
+    model) and ``parameter`` (how an unknown key's message names a parameter of ``{name}``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+
+    registry: ClassVar[Any]  # a pharmakon.registry.Registry
+    parameter: ClassVar[str] = "parameter of {name!r}"
+
+    @classmethod
+    def config_of(cls, entry: Any) -> type[BaseModel]:
+        return entry.config
+
+    @model_validator(mode="after")
+    def _resolve(self) -> NamedItem:
+        try:
+            entry = self.registry.require(self.name, f"{NESTED}name")
+        except PharmakonError as exc:
+            raise ValueError(str(exc)) from None
+        self.__pydantic_extra__ = flat_config(self, self.config_of(entry), [],
+                                              what=self.parameter.format(name=self.name))
+        return self
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import ValidationError
 
-from pharmakon.config import NESTED, flat_config
+from pharmakon.config import NESTED, NamedItem
 from pharmakon.defenses.base import (
     KEEP,
     CleaningReport,
@@ -84,27 +84,13 @@ DEFENSES.add("cluster", DefenseEntry(
     "https://arxiv.org/abs/1811.03728"))
 
 
-class DefenseSpec(BaseModel):
+class DefenseSpec(NamedItem):
     """A defence as a spec names it: ``{name: ..., <its config fields>}``. Validated on construction against the
     defence's config model (errors follow the engine's nested-path convention); the resolved spec carries every
     default as its extra fields."""
 
-    model_config = ConfigDict(extra="allow")
-
-    name: str
-
-    @model_validator(mode="after")
-    def _resolve(self) -> DefenseSpec:
-        try:
-            entry = DEFENSES.require(self.name, f"{NESTED}name")
-        except PharmakonError as exc:
-            raise ValueError(str(exc)) from None
-        self.__pydantic_extra__ = flat_config(self, entry.config, [], what=f"parameter of defence {self.name!r}")
-        return self
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return dict(self.model_extra or {})
+    registry: ClassVar = DEFENSES
+    parameter: ClassVar[str] = "parameter of defence {name!r}"
 
     def entry(self) -> DefenseEntry:
         return DEFENSES[self.name]

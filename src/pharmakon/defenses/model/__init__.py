@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import ValidationError
 
-from pharmakon.config import NESTED, flat_config
+from pharmakon.config import NESTED, NamedItem
 from pharmakon.defenses.model.configs import (
     CleanGenConfig,
     CrowConfig,
@@ -78,21 +78,11 @@ MODEL_DEFENSES.add("strip", ModelDefenseEntry(
     "https://arxiv.org/abs/1902.06531"))
 
 
-class ModelDefenseSpec(BaseModel):
-    """A model defence as a spec names it: ``{name: ..., <its config fields>}``, validated by ``flat_config``."""
+class ModelDefenseSpec(NamedItem):
+    """A model defence as a spec names it: ``{name: ..., <its config fields>}``."""
 
-    model_config = ConfigDict(extra="allow")
-
-    name: str
-
-    @model_validator(mode="after")
-    def _resolve(self) -> ModelDefenseSpec:
-        try:
-            entry = MODEL_DEFENSES.require(self.name, f"{NESTED}name")
-        except PharmakonError as exc:
-            raise ValueError(str(exc)) from None
-        self.__pydantic_extra__ = flat_config(self, entry.config, [], what=f"parameter of model defence {self.name!r}")
-        return self
+    registry: ClassVar = MODEL_DEFENSES
+    parameter: ClassVar[str] = "parameter of model defence {name!r}"
 
 
 def parse_model_defense(spec: Any, field: str = "defense") -> tuple[str, ModelDefenseConfig]:

@@ -6,38 +6,31 @@ Every bad value is caught at construction, as one line naming the field and what
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import ValidationError
 
-from pharmakon.config import flat_config
+from pharmakon.config import NamedItem
 from pharmakon.data.records import Record
 from pharmakon.errors import PharmakonError
-from pharmakon.poison.vectors.base import Batch, Delivery, Outcome, Vector, VectorConfig, field_error, one_line, streams
+from pharmakon.poison.vectors.base import Batch, Delivery, Outcome, Vector, VectorConfig, one_line, streams
 from pharmakon.poison.vectors.registry import VECTORS
 
 FIELD = "poison.vector"
 
 
-class VectorSpec(BaseModel):
+class VectorSpec(NamedItem):
     """How the poison reaches the data: a registered vector's ``name`` and its parameters (defaults filled in).
 
     Nested in another pydantic model, an error reads ``@<field>: message`` (the engine's nested-error form)."""
 
-    model_config = ConfigDict(extra="allow")
+    registry: ClassVar = VECTORS
+    parameter: ClassVar[str] = "field of {name!r}"
 
-    name: str
-
-    @model_validator(mode="after")
-    def _resolve(self) -> VectorSpec:
-        if self.name not in VECTORS:
-            close = difflib.get_close_matches(self.name, list(VECTORS), n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise field_error("name", f"unknown vector {self.name!r}; {hint}allowed: {', '.join(sorted(VECTORS))}")
-        self.__pydantic_extra__ = flat_config(self, VECTORS[self.name].config_model, ["name"],
-                                              what=f"field of {self.name!r}")
-        return self
+    @classmethod
+    def config_of(cls, entry: Vector) -> type[VectorConfig]:
+        return entry.config_model
 
     @property
     def vector(self) -> Vector:
